@@ -1,0 +1,1 @@
+"""My account: the person's details and newsletter choice."""

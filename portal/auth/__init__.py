@@ -1,0 +1,1 @@
+"""Accounts: register, verify, log in and out, reset a password."""

@@ -1,0 +1,90 @@
+"""The forms of the account dialogs; the password rules come from `passwords`."""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+
+from .. import passwords
+
+
+def no_control_characters(form, field):
+    if field.data and any(ord(c) < 32 or ord(c) == 127 for c in field.data):
+        raise ValidationError("Remove the control characters from this field.")
+
+
+def meets_password_policy(form, field):
+    """Name every unmet rule in a message of its own."""
+    if not field.data:
+        raise ValidationError("Enter a password.")
+    field.errors.extend(passwords.unmet_rules(field.data))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def email_field(label="Email"):
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="An email address has at most 254 characters."),
+            Email("Enter an email address like name@example.org."),
+        ],
+    )
+
+
+def new_password_fields(label="Password", confirm_label="Confirm password"):
+    password = PasswordField(label, validators=[meets_password_policy])
+    confirm = PasswordField(
+        confirm_label,
+        validators=[DataRequired("Enter the password again."), EqualTo("password", "Passwords must match")],
+    )
+    return password, confirm
+
+
+class RegisterForm(FlaskForm):
+    full_name = StringField(
+        "Full name",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your full name."),
+            Length(max=200, message="Use at most 200 characters."),
+            no_control_characters,
+        ],
+    )
+    email = email_field()
+    organisation = StringField(
+        "Organisation",
+        filters=[strip],
+        validators=[Optional(), Length(max=200, message="Use at most 200 characters."), no_control_characters],
+    )
+    password, confirm = new_password_fields()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Verification code",
+        filters=[lambda value: value.replace(" ", "") if isinstance(value, str) else value],
+        validators=[
+            DataRequired("Enter the code from the email."),
+            Regexp(r"^[0-9]{6}$", message="The code is the 6 digits from the email."),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+
+
+class NewPasswordForm(FlaskForm):
+    password, confirm = new_password_fields("New password", "Confirm new password")
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button: it carries the CSRF token."""

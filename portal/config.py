@@ -1,0 +1,99 @@
+"""Settings: defaults here, then `instance/config.py`, then `PORTAL_*` environment.
+
+Environment variables lose their prefix: `PORTAL_CODE_LIFETIME` sets
+`CODE_LIFETIME`, `PORTAL_MAIL_SERVER` sets Flask-Mail's `MAIL_SERVER`. Values
+are parsed as JSON where they can be (`PORTAL_SESSION_COOKIE_SECURE=true`).
+Nothing else in the portal reads `os.environ`.
+"""
+import os
+import secrets
+from pathlib import Path
+
+HOUR = 3600
+
+
+class Defaults:
+    # One-time codes (seconds, counts).
+    CODE_LIFETIME = 30 * 60
+    CODE_RESEND_COOLDOWN = 60
+    CODE_MAX_WRONG_TRIES = 5
+    CODE_SENDS_PER_ADDRESS_PER_HOUR = 5
+    CODE_SENDS_PER_IP_PER_HOUR = 30
+
+    # Failed logins per account, kept in the database.
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_FAILURE_WINDOW = 15 * 60
+    LOGIN_LOCKOUT = 15 * 60
+    # Per client IP, through Flask-Limiter; generous for a newsroom behind NAT.
+    LOGIN_RATE_LIMIT = "300 per hour"
+    # Per client IP on the other account forms (register, codes, reset).
+    FORM_RATE_LIMIT = "120 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    # How many proxies in front set X-Forwarded-For / -Proto (0: none).
+    PROXY_COUNT = 0
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 14 * 24 * HOUR
+    MAX_CONTENT_LENGTH = 64 * 1024
+
+    # Mail. No MAIL_SERVER: every mail is printed to the log instead.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "Media portal <no-reply@localhost>"
+    MAIL_REPLY_TO = None
+    MAIL_TIMEOUT = 30
+    # The delivery worker: a thread in every app process unless turned off.
+    MAIL_WORKER = True
+    MAIL_POLL_INTERVAL = 2.0
+    MAIL_LEASE = 120
+    MAIL_RETRY_FOR = 24 * HOUR
+    MAIL_RETRY_MAX_DELAY = 300
+
+    SITE_NAME = "Media portal"
+
+
+def load(app, overrides: dict) -> None:
+    """Fill `app.config`: defaults, instance file, environment, then `overrides`."""
+    app.config.from_object(Defaults)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+        app.instance_path, "portal.sqlite3"
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PORTAL")
+    app.config.update(overrides)
+    app.config["MAIL_SUPPRESS_SEND"] = not app.config["MAIL_SERVER"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+
+
+def instance_secret(instance: Path) -> str:
+    """Read the secret from `instance/secret_key`, creating it (mode 0600) once.
+
+    Several workers may start at the same moment: each writes a private
+    temporary file and links it into place; `os.link` fails for all but the
+    first, and the others read the winner's secret.
+    """
+    target = instance / "secret_key"
+    if not target.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        temporary = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return target.read_text().strip()

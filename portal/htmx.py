@@ -1,0 +1,69 @@
+"""The one place that decides between a full page and an htmx fragment.
+
+Every step of a dialog has a fragment template; `page.html` wraps any
+fragment in the site layout. A request from htmx gets the fragment, any other
+request the page, so the views work the same with JavaScript off.
+"""
+import json
+from urllib.parse import urlsplit
+
+from flask import Response, make_response, redirect, render_template, request
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(fragment: str, status: int = 200, **context) -> Response:
+    if is_htmx():
+        body = render_template(fragment, **context)
+    else:
+        body = render_template("page.html", fragment=fragment, **context)
+    return make_response(body, status)
+
+
+def advance(url: str, *, trigger: str | None = None) -> Response:
+    """Go on to the next step: in place for htmx, by a 303 redirect otherwise.
+
+    For htmx, `HX-Location` loads the next step into the element that showed
+    this one, without touching the address bar.
+    """
+    if is_htmx():
+        response = make_response("", 200)
+        target = "#" + request.headers.get("HX-Target", "dialog-body")
+        response.headers["HX-Location"] = json.dumps(
+            {"path": url, "target": target, "push": False}
+        )
+    else:
+        response = redirect(url, 303)
+    if trigger:
+        response.headers["HX-Trigger"] = trigger
+    return response
+
+
+def finish(url: str, *, trigger: str) -> Response:
+    """End a dialog and land on `url`.
+
+    When the dialog was opened on that very page, htmx just closes it and
+    tells the page (`trigger`), so nothing reloads; otherwise the browser goes there.
+    """
+    if not is_htmx():
+        return redirect(url, 303)
+    response = make_response("", 204)
+    if _path_of(request.headers.get("HX-Current-URL", "")) == url:
+        response.headers["HX-Trigger"] = json.dumps({trigger: None, "close-dialog": None})
+    else:
+        response.headers["HX-Redirect"] = url
+    return response
+
+
+def current_page() -> str:
+    """The path (and query) of the page the person is looking at."""
+    if is_htmx():
+        return _path_of(request.headers.get("HX-Current-URL", "")) or "/"
+    return request.full_path.rstrip("?")
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,1 @@
+"""Mail: the outbox requests write to, and the delivery that empties it."""

@@ -1,0 +1,148 @@
+"""Claim due outbox rows and send them, once each, across processes and hosts.
+
+A row is claimed by a guarded UPDATE (status and lease checked in the WHERE),
+so two workers never both win it; on PostgreSQL the candidate rows are picked
+with FOR UPDATE SKIP LOCKED so workers don't queue behind each other. A worker
+that dies leaves its rows "sending" until their lease runs out; then any
+worker takes them again.
+"""
+import logging
+import random
+import smtplib
+from datetime import timedelta
+
+from flask import current_app
+from flask_mail import BadHeaderError, Message
+from sqlalchemy import and_, or_, select, update
+
+from ..clock import now
+from ..extensions import db, mail
+from ..models import OutboxMail
+
+log = logging.getLogger("portal.mail")
+
+
+def deliver_due(batch_size: int = 50) -> int:
+    """Send what is due now; return how many mails were claimed."""
+    claimed = claim(batch_size)
+    if claimed:
+        _send_all(claimed)
+    return len(claimed)
+
+
+def claim(batch_size: int) -> list[OutboxMail]:
+    moment = now()
+    due = or_(
+        and_(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= moment),
+        and_(OutboxMail.status == "sending", OutboxMail.lease_until < moment),
+    )
+    candidates = db.session.scalars(
+        select(OutboxMail.id)
+        .where(due)
+        .order_by(OutboxMail.next_attempt_at)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    lease_until = moment + timedelta(seconds=current_app.config["MAIL_LEASE"])
+    won = []
+    for mail_id in candidates:
+        result = db.session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == mail_id, due)
+            .values(
+                status="sending",
+                lease_until=lease_until,
+                attempts=OutboxMail.attempts + 1,
+            )
+        )
+        if result.rowcount == 1:
+            won.append(mail_id)
+    db.session.commit()
+    return [db.session.get(OutboxMail, mail_id) for mail_id in won]
+
+
+def _send_all(claimed: list[OutboxMail]) -> None:
+    try:
+        with mail.connect() as connection:
+            _limit_socket_wait(connection)
+            for row in claimed:
+                _send_one(connection, row)
+    except (OSError, smtplib.SMTPException) as error:
+        # The connection itself failed: every row not yet settled waits.
+        for row in claimed:
+            if row.status == "sending":
+                _retry_later(row, error)
+        db.session.commit()
+
+
+def _send_one(connection, row: OutboxMail) -> None:
+    try:
+        if connection.host is None:
+            _print_to_log(row)
+        connection.send(_message(row))
+    except BadHeaderError:
+        _mark(row, "failed", last_error="header contains a line break")
+    except smtplib.SMTPRecipientsRefused as error:
+        code, answer = next(iter(error.recipients.values()))
+        _settle_refusal(row, code, answer)
+    except smtplib.SMTPResponseException as error:
+        _settle_refusal(row, error.smtp_code, error.smtp_error)
+    else:
+        _mark(row, "sent", sent_at=now())
+    db.session.commit()
+
+
+def _settle_refusal(row: OutboxMail, code: int, answer) -> None:
+    text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+    if code >= 500:
+        _mark(row, "failed", last_error=f"{code} {text}")
+    else:
+        _retry_later(row, f"{code} {text}")
+
+
+def _retry_later(row: OutboxMail, error) -> None:
+    config = current_app.config
+    if now() - row.created_at > timedelta(seconds=config["MAIL_RETRY_FOR"]):
+        _mark(row, "failed", last_error=f"gave up after {row.attempts} tries: {error}")
+        return
+    delay = min(config["MAIL_RETRY_MAX_DELAY"], 5 * 2 ** (row.attempts - 1))
+    delay *= random.uniform(0.5, 1.0)
+    _mark(row, "queued", last_error=str(error), next_attempt_at=now() + timedelta(seconds=delay))
+
+
+def _mark(row: OutboxMail, status: str, **values) -> None:
+    row.status = status
+    row.lease_until = None
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def _message(row: OutboxMail) -> Message:
+    message = Message(
+        subject=row.subject,
+        recipients=[row.recipient],
+        body=row.text_body,
+        html=row.html_body,
+        reply_to=current_app.config["MAIL_REPLY_TO"],
+        date=row.created_at.timestamp(),
+    )
+    # The same Message-ID on every try lets mail clients drop a rare duplicate.
+    message.msgId = row.message_id
+    return message
+
+
+def _limit_socket_wait(connection) -> None:
+    """Flask-Mail opens SMTP without a timeout; bound every later wait."""
+    if connection.host is not None and connection.host.sock is not None:
+        connection.host.sock.settimeout(current_app.config["MAIL_TIMEOUT"])
+
+
+def _print_to_log(row: OutboxMail) -> None:
+    """Development without an SMTP server: the mail goes to the log instead."""
+    log.warning(
+        "No MAIL_SERVER configured; mail to %s printed instead of sent.\n"
+        "Subject: %s\n\n%s",
+        row.recipient,
+        row.subject,
+        row.text_body,
+    )

@@ -1,0 +1,43 @@
+"""Write mails to the outbox in the caller's transaction; nothing is sent here."""
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+from jinja2 import TemplateNotFound
+
+from ..extensions import db
+from ..models import OutboxMail
+
+# Set on a session that added mail, so its commit can wake the delivery worker.
+ENQUEUED_FLAG = "portal.mail_enqueued"
+
+
+def enqueue(recipient: str, template: str, subject: str, **context) -> OutboxMail:
+    """Queue the mail rendered from `mail/<template>.txt` (and `.html` if present).
+
+    The row joins the current transaction: it is sent if, and only if, the
+    change that caused it is committed.
+    """
+    context = {"subject": subject, "site_name": current_app.config["SITE_NAME"], **context}
+    mail = OutboxMail(
+        recipient=recipient,
+        subject=subject,
+        text_body=render_template(f"mail/{template}.txt", **context),
+        html_body=_render_optional(f"mail/{template}.html", context),
+        message_id=make_msgid(domain=_sender_domain()),
+    )
+    db.session.add(mail)
+    db.session.info[ENQUEUED_FLAG] = True
+    return mail
+
+
+def _render_optional(name: str, context: dict) -> str | None:
+    try:
+        return render_template(name, **context)
+    except TemplateNotFound:
+        return None
+
+
+def _sender_domain() -> str:
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    address = sender.rsplit("<", 1)[-1].rstrip(">")
+    return address.rpartition("@")[2] or "localhost"

@@ -1,0 +1,76 @@
+"""The delivery worker: a daemon thread in each app process.
+
+It drains the outbox every `MAIL_POLL_INTERVAL` seconds, and at once when a
+commit in this process has queued mail. Several processes share the queue
+safely (see `delivery`), so gunicorn's workers each run one.
+"""
+import logging
+import os
+import threading
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .delivery import deliver_due
+from .outbox import ENQUEUED_FLAG
+
+log = logging.getLogger("portal.mail")
+
+
+class DeliveryWorker:
+    def __init__(self, app):
+        self.app = app
+        self.wake_up = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = None
+        self.pid = None
+
+    def ensure_running(self) -> None:
+        """Start the thread in this process (threads do not survive a fork)."""
+        if self.pid == os.getpid() and self.thread.is_alive():
+            return
+        self.pid = os.getpid()
+        self.stopping.clear()
+        self.thread = threading.Thread(target=self._run, name="mail-delivery", daemon=True)
+        self.thread.start()
+
+    def wake(self) -> None:
+        self.wake_up.set()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake_up.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+    def _run(self) -> None:
+        interval = self.app.config["MAIL_POLL_INTERVAL"]
+        while not self.stopping.is_set():
+            self.wake_up.clear()
+            self._drain()
+            self.wake_up.wait(interval)
+
+    def _drain(self) -> None:
+        with self.app.app_context():
+            try:
+                while deliver_due() and not self.stopping.is_set():
+                    pass
+            except Exception:
+                # A database or network hiccup must not end the thread.
+                log.exception("mail delivery failed; trying again later")
+
+
+def install(app) -> None:
+    """Give `app` a worker, started on its first request, woken by commits."""
+    worker = DeliveryWorker(app)
+    app.extensions["mail_worker"] = worker
+    app.before_request(worker.ensure_running)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_on_mail(session) -> None:
+    if session.info.pop(ENQUEUED_FLAG, False) and has_app_context():
+        worker = current_app.extensions.get("mail_worker")
+        if worker is not None:
+            worker.wake()

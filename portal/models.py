@@ -1,0 +1,128 @@
+"""Tables and their small invariants."""
+import secrets
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .clock import now
+from .extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in Python, naive UTC in every database alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Flask-Login's id: replacing it ends every session of the account.
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=new_session_token
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    newsletter_subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    newsletter_consent_source: Mapped[str | None] = mapped_column(String(20))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    failed_logins_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    codes: Mapped[list["OneTimeCode"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def is_subscribed(self) -> bool:
+        return self.newsletter_subscribed_at is not None
+
+    def end_other_sessions(self) -> None:
+        self.session_token = new_session_token()
+
+
+class OneTimeCode(db.Model):
+    """A 6-digit code mailed to an account, kept only as a keyed hash."""
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (Index("ix_one_time_codes_user_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    wrong_tries: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    killed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="codes")
+
+    @property
+    def is_live(self) -> bool:
+        return self.used_at is None and self.killed_at is None and now() < self.expires_at
+
+
+class CodeSend(db.Model):
+    """One mail that the code forms caused (a code, or a notice in its place).
+
+    Counted per address and per client IP to throttle sending; kept in the
+    database so the limits hold across workers and hosts.
+    """
+
+    __tablename__ = "code_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254), index=True)
+    client_ip: Mapped[str] = mapped_column(String(45), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+
+class OutboxMail(db.Model):
+    """A mail written in the transaction that caused it, sent later by a worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # queued -> sending -> sent | failed; back to queued on a temporary error.
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,68 @@
+"""The password policy (its one definition) and the argon2id hasher."""
+from dataclasses import dataclass
+from typing import Callable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+
+HINT = (
+    f"The password must be at least {MIN_LENGTH} characters long, no spaces, "
+    "include upper/lowercase letters, numbers and symbols."
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    message: str
+    is_met: Callable[[str], bool]
+
+
+def _is_symbol(character: str) -> bool:
+    return not character.isalnum() and not character.isspace()
+
+
+RULES = (
+    Rule(f"Use at least {MIN_LENGTH} characters.", lambda p: len(p) >= MIN_LENGTH),
+    Rule(f"Use at most {MAX_LENGTH} characters.", lambda p: len(p) <= MAX_LENGTH),
+    Rule("Do not use spaces.", lambda p: not any(c.isspace() for c in p)),
+    Rule("Include an uppercase letter.", lambda p: any(c.isupper() for c in p)),
+    Rule("Include a lowercase letter.", lambda p: any(c.islower() for c in p)),
+    Rule("Include a number.", lambda p: any(c.isdecimal() for c in p)),
+    Rule("Include a symbol.", lambda p: any(_is_symbol(c) for c in p)),
+)
+
+
+def unmet_rules(password: str) -> list[str]:
+    """The message of every rule the password breaks, in the policy's order."""
+    return [rule.message for rule in RULES if not rule.is_met(password)]
+
+
+# argon2-cffi's defaults are RFC 9106's low-memory profile, argon2id.
+hasher = PasswordHasher()
+_dummy_hash = None
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return hasher.check_needs_rehash(password_hash)
+
+
+def spend_verification_time(password: str) -> None:
+    """Verify against a dummy hash, so an unknown email costs what a known one does."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hasher.hash("dummy password, never matches")
+    verify_password(_dummy_hash, password)

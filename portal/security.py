@@ -1,0 +1,65 @@
+"""Response headers and the error pages a person may meet (CSRF, 429, 4xx)."""
+from flask import request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .htmx import render
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+ERROR_MESSAGES = {
+    400: ("Something was wrong with that request", "Please go back and try again."),
+    404: ("Page not found", "Check the address, or start again from the home page."),
+    405: ("Not allowed", "This page cannot be used that way."),
+    413: ("Too much data", "What you sent is too large. Please shorten it and try again."),
+    429: (
+        "Too many attempts",
+        "Too many attempts came from your network. Please wait a few minutes and try again.",
+    ),
+}
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static":
+        # Pages carry personal state and CSRF tokens: never keep them in a cache.
+        headers.setdefault("Cache-Control", "no-store")
+        response.vary.add("HX-Request")
+    return response
+
+
+def csrf_error(error: CSRFError):
+    return render(
+        "_message.html",
+        400,
+        title="Your form has expired",
+        message="For your security, forms expire. Reload the page and try again.",
+    )
+
+
+def http_error(error: HTTPException):
+    title, message = ERROR_MESSAGES.get(error.code, (error.name, error.description))
+    return render("_message.html", error.code, title=title, message=message)
+
+
+def install(app) -> None:
+    app.after_request(add_security_headers)
+    app.register_error_handler(CSRFError, csrf_error)
+    for code in ERROR_MESSAGES:
+        app.register_error_handler(code, http_error)
