@@ -5,22 +5,23 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, config, schema, security, templating
-from .extensions import csrf, db, limiter, login_manager, mail
+from . import clock, config, extensions, schema, security, templating
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, schema, mail worker.
 
-    `overrides` win over every other source of settings (tests use it).
+    `overrides` win over every other source of settings (tests use it). The
+    instance folder is `instance/` beside the package unless `instance_path`
+    or `PORTAL_INSTANCE_PATH` names another.
     """
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=instance_path or config.instance_path(ROOT / "instance"),
     )
     config.load(app, overrides or {})
     if app.config["PROXY_COUNT"]:
@@ -46,11 +47,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from .auth import sessions  # noqa: F401  (registers Flask-Login's loaders)
 
-    db.init_app(app)
-    csrf.init_app(app)
-    mail.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
+    # `extensions.mail`, not `mail`: that name is also the `portal.mail` package.
+    for extension in (extensions.db, extensions.csrf, extensions.mail, extensions.limiter, extensions.login_manager):
+        extension.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -62,8 +62,14 @@ class Defaults:
     SITE_NAME = "Media portal"
 
 
+def instance_path(default: Path) -> str:
+    """Runtime data lives here; PORTAL_INSTANCE_PATH moves it (before any config is read)."""
+    return os.environ.get("PORTAL_INSTANCE_PATH") or str(default)
+
+
 def load(app, overrides: dict) -> None:
     """Fill `app.config`: defaults, instance file, environment, then `overrides`."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(Defaults)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
         app.instance_path, "portal.sqlite3"

@@ -1,0 +1,220 @@
+"""Fixtures: an app on a fresh database, a real SMTP server, a settable clock,
+and a visitor who walks the dialogs either as plain pages or as htmx would."""
+import email
+import email.policy
+import re
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from portal import create_app
+from portal.extensions import db
+from portal.mail.delivery import deliver_due
+
+STRONG_PASSWORD = "Correct-Horse-42"
+OTHER_PASSWORD = "Battery+Staple-77"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+        self.answer = "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.answer.startswith("250"):
+            return self.answer
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address):
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+        self.answer = "250 OK"
+
+
+def text_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def code_in(message) -> str:
+    return re.search(r"\b(\d{6})\b", text_of(message)).group(1)
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    inbox = Inbox()
+    inbox.port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server):
+    smtp_server.clear()
+    yield smtp_server
+    smtp_server.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Clock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self):
+        self.moment = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+    def __call__(self):
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def test_settings(tmp_path, smtp_port, **more):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test secret key, not for production",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_WORKER": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **more,
+    }
+
+
+@pytest.fixture
+def settings():
+    """Extra settings a test module may override."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, inbox, clock, settings):
+    app = create_app(test_settings(tmp_path, inbox.port, **settings), instance_path=str(tmp_path / "instance"))
+    app.extensions["clock"] = clock
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def deliver(app, inbox):
+    """Run the delivery worker once, as the background thread would."""
+
+    def deliver_now():
+        with app.app_context():
+            while deliver_due():
+                pass
+        return inbox
+
+    return deliver_now
+
+
+class Visitor:
+    """A person with a browser: plain pages (`htmx=False`) or htmx requests.
+
+    `post` fetches the step first (for its CSRF token, as a browser has it),
+    then submits and follows the answer to the next step the way the
+    browser would: a 303 for pages, `HX-Location` for htmx.
+    """
+
+    def __init__(self, client, htmx: bool, page: str = "/"):
+        self.client = client
+        self.htmx = htmx
+        self.page = page
+
+    def headers(self):
+        if not self.htmx:
+            return {}
+        return {
+            "HX-Request": "true",
+            "HX-Target": "dialog-body",
+            "HX-Current-URL": f"http://localhost{self.page}",
+        }
+
+    def get(self, url):
+        response = self.client.get(url, headers=self.headers())
+        return self._follow(response)
+
+    def post(self, url, data=None, form_url=None):
+        token = self.csrf_token(form_url or url)
+        response = self.client.post(url, data={"csrf_token": token, **(data or {})}, headers=self.headers())
+        return self._follow(response)
+
+    def csrf_token(self, url):
+        page = self.client.get(url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page
+        )
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def _follow(self, response):
+        while True:
+            if self.htmx and "HX-Location" in response.headers:
+                import json
+
+                location = json.loads(response.headers["HX-Location"])
+                response = self.client.get(location["path"], headers=self.headers())
+            elif not self.htmx and response.status_code in (301, 302, 303):
+                response = self.client.get(response.headers["Location"])
+            else:
+                return response
+
+    def register(self, email="ada@example.org", password=STRONG_PASSWORD, name="Ada Lovelace", **more):
+        data = {"full_name": name, "email": email, "password": password, "confirm": password, **more}
+        return self.post("/register", data)
+
+    def verify(self, code):
+        return self.post("/verify", {"code": code})
+
+    def login(self, email="ada@example.org", password=STRONG_PASSWORD):
+        return self.post("/login", {"email": email, "password": password})
+
+
+@pytest.fixture(params=["page", "htmx"])
+def visitor(request, app):
+    return Visitor(app.test_client(), htmx=request.param == "htmx")
+
+
+@pytest.fixture
+def new_visitor(app):
+    def make(htmx=False):
+        return Visitor(app.test_client(), htmx=htmx)
+
+    return make
+
+
+@pytest.fixture
+def registered(app, visitor, deliver):
+    """A verified account ada@example.org, logged out, its mails read."""
+    visitor.register()
+    visitor.verify(code_in(deliver().to("ada@example.org")[-1]))
+    visitor.client.post("/logout", data={"csrf_token": visitor.csrf_token("/account/")})
+    deliver().clear()
+    return visitor
