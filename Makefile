@@ -1,0 +1,22 @@
+# `make run`: the portal on http://127.0.0.1:8000 with mail printed to the log.
+# `make test`: the whole test suite (browser tests need Debian's chromium).
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/gunicorn --bind 127.0.0.1:8000 --workers 2 --access-logfile - wsgi:app
+
+test: $(STAMP)
+	$(PYTHON) -m pytest
+
+clean:
+	rm -rf $(VENV) *.egg-info

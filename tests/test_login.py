@@ -1,0 +1,200 @@
+"""Log in and out: return to the page, throttles, sessions, rehashing."""
+import re
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from portal import passwords
+from portal.extensions import db
+from portal.models import User
+
+from conftest import STRONG_PASSWORD, Visitor, code_in
+
+WRONG = "The email or password is not right."
+
+
+def without_tokens(html: str) -> str:
+    return re.sub(r'value="[^"]*\.[^"]*"', "", html)
+
+
+def account(app):
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == "ada@example.org"))
+
+
+def test_logging_in_shows_the_new_state(registered):
+    registered.login()
+    header = registered.client.get("/_header").text
+    assert "Log out" in header and "My account" in header
+
+
+def test_after_logging_in_the_person_is_back_on_their_page(app, registered):
+    registered.client.get("/login?next=/videos/7%3Ft%3D1")
+    registered.page = "/videos/7?t=1"
+    token = registered.csrf_token("/login")
+    response = registered.client.post(
+        "/login",
+        data={"csrf_token": token, "email": "ada@example.org", "password": STRONG_PASSWORD},
+        headers=registered.headers(),
+    )
+    if registered.htmx:
+        assert response.status_code == 204
+        assert "auth-changed" in response.headers["HX-Trigger"]
+        assert "close-dialog" in response.headers["HX-Trigger"]
+    else:
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/videos/7?t=1"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "/ok\r\nLocation: https://evil.example",
+        "/\tevil",
+        "evil.example",
+    ],
+)
+def test_next_is_only_ever_a_local_path(app, target):
+    visitor = Visitor(app.test_client(), htmx=False)
+    with app.app_context():
+        db.session.add(User(email="ada@example.org", full_name="Ada",
+                            password_hash=passwords.hash_password(STRONG_PASSWORD)))
+        db.session.scalar(select(User)).verified_at = app.extensions["clock"]()
+        db.session.commit()
+    visitor.client.get("/login", query_string={"next": target})
+    token = visitor.csrf_token("/login")
+    response = visitor.client.post(
+        "/login", data={"csrf_token": token, "email": "ada@example.org", "password": STRONG_PASSWORD}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_a_wrong_password_says_so_on_the_form(registered):
+    response = registered.login(password="Wrong-Horse-42")
+    assert response.status_code == 422
+    assert WRONG in response.text
+    assert "Wrong-Horse-42" not in response.text
+
+
+def test_an_unknown_email_gets_the_same_answer(registered):
+    wrong_password = registered.login(password="Wrong-Horse-42")
+    unknown = registered.login(email="nobody@example.org", password="Wrong-Horse-42")
+    assert unknown.status_code == wrong_password.status_code
+    assert without_tokens(unknown.text.replace("nobody@example.org", "ada@example.org")) == without_tokens(
+        wrong_password.text
+    )
+
+
+def test_an_unknown_email_still_costs_an_argon2_verification(registered, monkeypatch):
+    calls = []
+    real = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify", lambda self, h, p: calls.append(h) or real(self, h, p))
+    registered.login(email="nobody@example.org", password="Wrong-Horse-42")
+    assert len(calls) == 1 and calls[0].startswith("$argon2id$")
+
+
+def test_ten_failures_lock_the_account_for_fifteen_minutes(app, registered, clock):
+    for _ in range(10):
+        assert registered.login(password="Wrong-Horse-42").status_code == 422
+    refused = registered.login()
+    assert refused.status_code == 422
+    assert WRONG in refused.text
+    assert "Log out" not in registered.client.get("/_header").text
+
+    clock.advance(15 * 60 + 1)
+    registered.login()
+    assert "Log out" in registered.client.get("/_header").text
+
+
+def test_failures_spread_beyond_the_window_do_not_lock(app, registered, clock):
+    for _ in range(9):
+        registered.login(password="Wrong-Horse-42")
+    clock.advance(15 * 60 + 1)
+    registered.login(password="Wrong-Horse-42")
+    registered.login()
+    assert "Log out" in registered.client.get("/_header").text
+
+
+def test_the_lockout_is_kept_in_the_database(app, registered, new_visitor):
+    for _ in range(10):
+        registered.login(password="Wrong-Horse-42")
+    assert account(app).locked_until is not None
+    # Another client (another worker, another host) sees the same lock.
+    elsewhere = new_visitor()
+    elsewhere.login()
+    assert "Log out" not in elsewhere.client.get("/_header").text
+
+
+def test_the_per_ip_limit_refuses_with_a_clear_message(app, registered):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per hour"
+    for _ in range(3):
+        registered.login(email="nobody@example.org", password="Wrong-Horse-42")
+    response = registered.login(email="nobody@example.org", password="Wrong-Horse-42")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+
+
+def test_the_default_per_ip_limit_leaves_room_for_a_newsroom(app):
+    amount, _, period = app.config["LOGIN_RATE_LIMIT"].split()
+    assert period == "hour" and int(amount) >= 100
+
+
+def test_an_unverified_account_is_taken_to_the_verification_step(app, visitor, deliver, clock):
+    visitor.register()
+    deliver().clear()
+    clock.advance(61)
+    response = visitor.login()
+
+    assert "Check your inbox and enter verification code" in response.text
+    assert "Log out" not in visitor.client.get("/_header").text
+    code = code_in(deliver().to("ada@example.org")[-1])
+    assert "successfully created" in visitor.verify(code).text
+
+
+def test_login_starts_a_new_session(app, registered):
+    with registered.client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    registered.login()
+    with registered.client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_login_rehashes_a_password_whose_parameters_changed(app, registered):
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(STRONG_PASSWORD)
+        db.session.commit()
+    registered.login()
+    new_hash = account(app).password_hash
+    assert not passwords.needs_rehash(new_hash)
+    assert passwords.verify_password(new_hash, STRONG_PASSWORD)
+
+
+def test_logging_out_is_a_post_that_ends_the_session(registered):
+    registered.login()
+    assert registered.client.get("/logout").status_code == 405
+    registered.post("/logout", form_url="/account/")
+    assert "Log in" in registered.client.get("/_header").text
+    assert registered.client.get("/account/").status_code == 302
+
+
+def test_logging_out_needs_the_csrf_token(registered):
+    registered.login()
+    response = registered.client.post("/logout", headers=registered.headers())
+    assert response.status_code == 400
+    assert "Log out" in registered.client.get("/_header").text
+
+
+def test_my_account_asks_a_visitor_to_log_in_and_comes_back(app):
+    client = app.test_client()
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/account/"
