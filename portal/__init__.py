@@ -63,8 +63,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _init_logging() -> None:
-    """Mail printed in development must reach the terminal that runs the portal."""
-    mail_log = logging.getLogger("portal.mail")
-    if not mail_log.handlers:
-        mail_log.addHandler(logging.StreamHandler())
-        mail_log.setLevel(logging.INFO)
+    """Security events and mail printed in development reach the server's log."""
+    portal_log = logging.getLogger("portal")
+    if not portal_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        portal_log.addHandler(handler)
+        portal_log.setLevel(logging.INFO)

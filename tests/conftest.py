@@ -107,6 +107,9 @@ def test_settings(tmp_path, smtp_port, **more):
     }
 
 
+test_settings.__test__ = False  # a helper, not a test, when a test module imports it
+
+
 @pytest.fixture
 def settings():
     """Extra settings a test module may override."""

@@ -3,6 +3,7 @@
 None of these commit a half-done change: each does its whole job and commits,
 mails included (they go to the outbox in the same transaction).
 """
+import logging
 from datetime import timedelta
 
 from flask import current_app
@@ -13,6 +14,9 @@ from ..clock import now
 from ..extensions import db
 from ..mail import outbox
 from ..models import User
+
+# Security events, for the admin; never a password, code or token.
+log = logging.getLogger("portal.accounts")
 
 
 def normalise_email(email: str) -> str:
@@ -37,6 +41,7 @@ def register(full_name: str, email: str, password: str, organisation: str | None
         user = User(email=email)
         db.session.add(user)
     if user.is_verified:
+        log.info("registration attempt for existing account %s; owner notified", user.id)
         outbox.enqueue(email, "registration_attempt", "Someone tried to register with your address")
     else:
         # The latest registrant wins: a stranger's earlier details are replaced.
@@ -71,6 +76,7 @@ def check_code(email: str, purpose: str, submitted: str, wrong_tries: int) -> co
     if user is None or (purpose == codes.VERIFY_EMAIL and user.is_verified):
         return codes.decoy_check(wrong_tries + 1)
     outcome = codes.check(user, purpose, submitted)
+    log.info("%s code for account %s: %s", purpose, user.id, outcome.value)
     if outcome is codes.Outcome.ACCEPTED and not user.is_verified:
         user.verified_at = now()
     db.session.commit()
@@ -86,8 +92,10 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if user is None or _is_locked(user):
         passwords.spend_verification_time(password)
+        log.info("login refused: %s", "unknown address" if user is None else f"account {user.id} locked")
         return None
     if not passwords.verify_password(user.password_hash, password):
+        log.info("login failed: wrong password for account %s", user.id)
         _count_failure(user)
         db.session.commit()
         return None
@@ -96,6 +104,7 @@ def authenticate(email: str, password: str) -> User | None:
     user.failed_logins = 0
     user.failed_logins_since = None
     db.session.commit()
+    log.info("login: account %s", user.id)
     return user
 
 
@@ -106,6 +115,7 @@ def set_new_password(user: User, password: str) -> None:
     user.failed_logins = 0
     user.locked_until = None
     codes.kill(user)
+    log.info("password replaced for account %s; its sessions and codes ended", user.id)
     outbox.enqueue(user.email, "password_changed", "Your password was changed", user=user)
     db.session.commit()
 
@@ -126,6 +136,7 @@ def unsubscribe(user: User) -> None:
 
 def _mail_code(user: User, purpose: str) -> None:
     code = codes.issue(user, purpose)
+    log.info("%s code issued for account %s", purpose, user.id)
     template = "verify_code" if purpose == codes.VERIFY_EMAIL else "reset_code"
     subject = "Your verification code" if purpose == codes.VERIFY_EMAIL else "Your password reset code"
     minutes = current_app.config["CODE_LIFETIME"] // 60
@@ -144,6 +155,7 @@ def _count_failure(user: User) -> None:
         user.failed_logins_since = now()
     user.failed_logins += 1
     if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+        log.warning("account %s locked after %s failed logins", user.id, user.failed_logins)
         user.locked_until = now() + timedelta(seconds=config["LOGIN_LOCKOUT"])
         user.failed_logins = 0
         user.failed_logins_since = None

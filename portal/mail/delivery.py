@@ -89,6 +89,7 @@ def _send_one(connection, row: OutboxMail) -> None:
         _settle_refusal(row, error.smtp_code, error.smtp_error)
     else:
         _mark(row, "sent", sent_at=now())
+        log.info("mail %s (%s) sent to %s", row.id, row.subject, row.recipient)
     db.session.commit()
 
 
