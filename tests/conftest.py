@@ -43,6 +43,18 @@ class Inbox:
             self.messages.clear()
         self.answer = "250 OK"
 
+    is_up = True
+
+    def go_down(self):
+        """An outage: nothing listens on the port until `come_back`."""
+        self.controller.stop()
+        self.is_up = False
+
+    def come_back(self):
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        self.is_up = True
+
 
 def text_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
@@ -56,16 +68,18 @@ def code_in(message) -> str:
 def smtp_server():
     inbox = Inbox()
     inbox.port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
+    inbox.controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    inbox.controller.start()
     yield inbox
-    controller.stop()
+    inbox.controller.stop()
 
 
 @pytest.fixture
 def inbox(smtp_server):
     smtp_server.clear()
     yield smtp_server
+    if not smtp_server.is_up:
+        smtp_server.come_back()
     smtp_server.clear()
 
 

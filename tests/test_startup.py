@@ -1,0 +1,63 @@
+"""A fresh checkout starts with one command, even with several workers at once."""
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_app_in(instance: str) -> str:
+    os.environ.pop("PORTAL_SECRET_KEY", None)
+    from portal import create_app
+
+    app = create_app({"MAIL_WORKER": False}, instance_path=instance)
+    return app.config["SECRET_KEY"]
+
+
+def test_many_processes_starting_at_once_share_one_secret_and_schema(tmp_path):
+    instance = str(tmp_path / "instance")
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        secrets = list(pool.map(start_app_in, [instance] * 6))
+    assert len(set(secrets)) == 1
+    assert stat.S_IMODE(os.stat(Path(instance) / "secret_key").st_mode) == 0o600
+    assert sorted(p.name for p in Path(instance).iterdir() if p.name.startswith(".secret")) == []
+
+
+def test_gunicorn_serves_a_working_portal_on_a_fresh_instance(tmp_path):
+    port = free_port()
+    environment = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path / "instance")}
+    environment.pop("PORTAL_SECRET_KEY", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        pages = [fetch(f"http://127.0.0.1:{port}{path}") for path in ("/", "/register", "/login")]
+        assert all(status == 200 for status, _ in pages)
+        assert "Create an account" in pages[1][1]
+        assert (tmp_path / "instance" / "portal.sqlite3").exists()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=20)[0].decode()
+    assert "Traceback" not in output, output
+
+
+def fetch(url: str, attempts: int = 100):
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode()
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered")
