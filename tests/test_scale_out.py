@@ -1,0 +1,182 @@
+"""The same code on PostgreSQL and Redis, with state shared by several app instances."""
+import os
+import secrets
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from portal import create_app
+from portal.mail.delivery import deliver_due
+
+from conftest import STRONG_PASSWORD, Visitor, code_in, test_settings
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS = "redis://127.0.0.1:6379"
+
+
+def reachable() -> str | None:
+    """Why the services can't be used, or None."""
+    try:
+        create_engine(POSTGRES).connect().close()
+        import redis
+
+        redis.Redis.from_url(REDIS).ping()
+    except Exception as error:  # any failure to connect means: not here
+        return f"PostgreSQL or Redis not reachable: {error}"
+    return None
+
+
+reason = reachable()
+if reason and os.environ.get("CI") == "true":
+    raise RuntimeError(reason)
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(reason is not None, reason=reason or "")]
+
+
+@pytest.fixture
+def schema():
+    """A schema of its own for each test, dropped afterwards."""
+    name = f"test_{secrets.token_hex(6)}"
+    engine = create_engine(POSTGRES)
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {name}"))
+    yield name
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
+    engine.dispose()
+
+
+def scaled_settings(schema, tmp_path, inbox, **more):
+    return test_settings(
+        tmp_path,
+        inbox.port,
+        SQLALCHEMY_DATABASE_URI=POSTGRES,
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}},
+        RATELIMIT_STORAGE_URI=REDIS,
+        RATELIMIT_KEY_PREFIX=schema,
+        **more,
+    )
+
+
+@pytest.fixture
+def hosts(schema, tmp_path, inbox, clock):
+    """Two app instances ("hosts") on one PostgreSQL schema and one Redis."""
+    apps = []
+    for number in range(2):
+        app = create_app(scaled_settings(schema, tmp_path, inbox), instance_path=str(tmp_path / f"host{number}"))
+        app.extensions["clock"] = clock
+        apps.append(app)
+    return apps
+
+
+def drain(app):
+    with app.app_context():
+        while deliver_due():
+            pass
+
+
+def test_the_whole_account_flow_runs_on_postgresql(hosts, inbox):
+    visitor = Visitor(hosts[0].test_client(), htmx=True)
+    assert "Check your inbox" in visitor.register().text
+    drain(hosts[0])
+    response = visitor.verify(code_in(inbox.to("ada@example.org")[0]))
+    assert "successfully created" in response.text
+    other = Visitor(hosts[1].test_client(), htmx=False)
+    other.login()
+    assert "Log out" in other.client.get("/_header").text
+
+
+def test_wrong_tries_on_different_hosts_add_up(hosts, inbox):
+    first, second = (Visitor(app.test_client(), htmx=False) for app in hosts)
+    first.register()
+    drain(hosts[0])
+    code = code_in(inbox.to("ada@example.org")[0])
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(2):
+        first.verify(wrong)
+    # The second host serves the same person (a load balancer may do that).
+    with first.client.session_transaction() as session:
+        state = dict(session)
+    with second.client.session_transaction() as session:
+        session.update(state)
+    for _ in range(2):
+        second.verify(wrong)
+    assert "Too many wrong tries" in second.verify(wrong).text
+    assert "no longer works" in first.verify(code).text
+
+
+def test_the_login_lockout_holds_across_hosts(hosts, inbox):
+    Visitor(hosts[0].test_client(), htmx=False).register()
+    drain(hosts[0])
+    for number in range(10):
+        Visitor(hosts[number % 2].test_client(), htmx=False).login(password="Wrong-Horse-42")
+    with hosts[1].app_context():
+        from portal.auth.accounts import find_user
+
+        assert find_user("ada@example.org").locked_until is not None
+
+
+def test_the_per_ip_limit_is_shared_through_redis(schema, tmp_path, inbox):
+    apps = [
+        create_app(scaled_settings(schema, tmp_path, inbox, LOGIN_RATE_LIMIT="4 per hour"),
+                   instance_path=str(tmp_path / f"host{number}"))
+        for number in range(2)
+    ]
+    answers = [
+        Visitor(apps[number % 2].test_client(), htmx=False)
+        .login(email="nobody@example.org", password="Wrong-Horse-42")
+        .status_code
+        for number in range(5)
+    ]
+    assert answers == [422] * 4 + [429]
+
+
+def test_two_hosts_draining_one_queue_send_each_mail_once(hosts, inbox):
+    from portal.extensions import db
+    from portal.mail import outbox
+
+    with hosts[0].test_request_context():
+        for number in range(60):
+            outbox.enqueue(f"person{number}@example.org", "registration_attempt", "Hello")
+        db.session.commit()
+
+    def work(app):
+        with app.app_context():
+            while deliver_due(batch_size=4):
+                pass
+
+    threads = [threading.Thread(target=work, args=(app,)) for app in hosts * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    recipients = sorted(message["To"] for message in inbox.messages)
+    assert recipients == sorted(f"person{number}@example.org" for number in range(60))
+
+
+def start_on_postgres(schema_and_path):
+    schema, path = schema_and_path
+    create_app(
+        {
+            "SECRET_KEY": "x",
+            "MAIL_WORKER": False,
+            "SQLALCHEMY_DATABASE_URI": POSTGRES,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+        },
+        instance_path=path,
+    )
+    return True
+
+
+def test_many_processes_create_the_schema_once_on_postgresql(schema, tmp_path):
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(start_on_postgres, [(schema, str(tmp_path / f"p{n}")) for n in range(6)]))
+    assert results == [True] * 6
+    engine = create_engine(POSTGRES)
+    with engine.connect() as connection:
+        tables = connection.execute(
+            text("SELECT count(*) FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
+        ).scalar()
+    engine.dispose()
+    assert tables >= 4
