@@ -74,7 +74,7 @@ def load(app, overrides: dict) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
         app.instance_path, "portal.sqlite3"
     )
-    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
     app.config.from_prefixed_env("PORTAL")
     app.config.update(overrides)
     app.config["MAIL_SUPPRESS_SEND"] = not app.config["MAIL_SERVER"]
