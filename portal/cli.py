@@ -1,7 +1,7 @@
 """The `portal` command: Flask's CLI with the portal's own commands added."""
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -19,9 +19,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_group)
 
 
-@click.group("mail", help="The outbox of mails.")
-def mail_group() -> None:
-    pass
+mail_group = AppGroup("mail", help="The outbox of mails.")
 
 
 @mail_group.command("deliver", help="Send every mail that is due now, then stop.")
