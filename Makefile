@@ -1,4 +1,4 @@
-# `make run`: the portal on http://127.0.0.1:8000 with mail printed to the log.
+# `make run`: the portal with demo videos on http://127.0.0.1:8000, mail printed to the log.
 # `make test`: the whole test suite (browser tests need Debian's chromium).
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(VENV)/bin/portal demo
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:8000 --workers 2 --access-logfile - wsgi:app
 
 test: $(STAMP)

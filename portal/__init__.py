@@ -55,11 +55,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .account.routes import blueprint as account
     from .auth.routes import blueprint as auth
+    from .media.routes import blueprint as media
     from .pages import blueprint as pages
 
-    app.register_blueprint(pages)
-    app.register_blueprint(auth)
-    app.register_blueprint(account)
+    for blueprint in (pages, auth, account, media):
+        app.register_blueprint(blueprint)
 
 
 def _init_logging() -> None:

@@ -16,7 +16,10 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    app.cli.add_command(mail_group)
+    from .media.commands import demo_command, downloads_group, media_group
+
+    for command in (mail_group, media_group, downloads_group, demo_command):
+        app.cli.add_command(command)
 
 
 mail_group = AppGroup("mail", help="The outbox of mails.")

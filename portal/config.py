@@ -61,6 +61,18 @@ class Defaults:
 
     SITE_NAME = "Media portal"
 
+    # The media library. MEDIA_ROOT None: `instance/media`.
+    MEDIA_ROOT = None
+    CATALOGUE_PAGE_SIZE = 24
+    DOWNLOAD_LINK_LIFETIME = 24 * HOUR
+    # None: the portal streams files; "nginx": X-Accel-Redirect; "sendfile": X-Sendfile.
+    DOWNLOAD_ACCEL = None
+    DOWNLOAD_ACCEL_PREFIX = "/protected-media/"
+    TERMS_OF_USE = (
+        "Free of charge for editorial and educational use. "
+        "Please credit the source in every use."
+    )
+
 
 def instance_path(default: Path) -> str:
     """Runtime data lives here; PORTAL_INSTANCE_PATH moves it (before any config is read)."""

@@ -11,14 +11,17 @@ from flask import Response, make_response, redirect, render_template, request
 
 
 def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """A partial request; a history restore wants the whole page."""
+    headers = request.headers
+    return headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
 
 
-def render(fragment: str, status: int = 200, **context) -> Response:
+def render(fragment: str, status: int = 200, page: str = "page.html", **context) -> Response:
+    """The fragment for htmx, else `page` (which includes the fragment)."""
     if is_htmx():
         body = render_template(fragment, **context)
     else:
-        body = render_template("page.html", fragment=fragment, **context)
+        body = render_template(page, fragment=fragment, **context)
     return make_response(body, status)
 
 

@@ -1,12 +1,14 @@
-"""Public pages, and the header that refreshes itself after log-in or log-out."""
+"""The home page, and the header that refreshes itself after log-in or log-out."""
 from flask import Blueprint, render_template
+
+from .media.routes import catalogue_page
 
 blueprint = Blueprint("pages", __name__)
 
 
 @blueprint.get("/")
 def home():
-    return render_template("home.html")
+    return catalogue_page()
 
 
 @blueprint.get("/_header")

@@ -18,10 +18,17 @@ def create_schema(app) -> None:
         if engine.dialect.name == "postgresql":
             with engine.begin() as connection:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_LOCK_KEY})
-                db.metadata.create_all(connection)
+                _create_all(connection)
         else:
-            with _file_lock(Path(app.instance_path) / "schema.lock"):
-                db.create_all()
+            with _file_lock(Path(app.instance_path) / "schema.lock"), engine.begin() as connection:
+                _create_all(connection)
+
+
+def _create_all(connection) -> None:
+    from .media import search
+
+    db.metadata.create_all(connection)
+    search.create_index(connection)
 
 
 @contextmanager

@@ -1,6 +1,9 @@
 """What every template, and every macro it imports, may use."""
+from flask_login import current_user
+
 from . import passwords
 from .htmx import current_page
+from .media import links
 
 
 def focus_target(form) -> str | None:
@@ -10,9 +13,22 @@ def focus_target(form) -> str | None:
     return (invalid or names or [None])[0]
 
 
+def duration(seconds: int) -> str:
+    """1:02:03 or 4:05."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def download_link(rendition_id: int) -> str:
+    return links.link_for(current_user, rendition_id)
+
+
 def install(app) -> None:
     app.jinja_env.globals.update(
         current_page=current_page,
         focus_target=focus_target,
         password_hint=passwords.HINT,
+        download_link=download_link,
     )
+    app.jinja_env.filters["duration"] = duration

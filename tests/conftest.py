@@ -235,3 +235,34 @@ def registered(app, visitor, deliver):
     visitor.client.post("/logout", data={"csrf_token": visitor.csrf_token("/account/")})
     deliver().clear()
     return visitor
+
+
+@pytest.fixture
+def add_video(app, tmp_path):
+    """Add a video to the library from generated files; returns its id and files' ids."""
+    from portal.media import library
+
+    counter = iter(range(10_000))
+
+    def add(title="Opening remarks", sizes=(1000,), labels=("HD 1080p MP4",), **fields):
+        number = next(counter)
+        files = []
+        for index, size in enumerate(sizes):
+            path = tmp_path / f"source-{number}-{index}.mp4"
+            path.write_bytes((bytes(range(256)) * (size // 256 + 1))[:size])
+            files.append(path)
+        with app.app_context():
+            video = library.add_video(library.NewVideo(title=title, files=files, labels=list(labels), **fields))
+            return video.id, [rendition.id for rendition in video.renditions]
+
+    return add
+
+
+@pytest.fixture
+def verified(app, deliver):
+    """A person (plain pages) logged in to the verified account ada@example.org."""
+    person = Visitor(app.test_client(), htmx=False)
+    person.register()
+    person.verify(code_in(deliver().to("ada@example.org")[-1]))
+    deliver().clear()
+    return person

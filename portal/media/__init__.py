@@ -1,0 +1,1 @@
+"""The media library: catalogue, video pages, protected downloads, admin commands."""

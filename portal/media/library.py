@@ -1,0 +1,197 @@
+"""Adding, importing, listing and removing videos: what the admin commands call."""
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+
+from ..extensions import db
+from . import search, storage
+from .models import Rendition, Tag, Video
+
+DESCRIPTION_FILES = ("video.toml", "video.json")
+
+
+class LibraryError(Exception):
+    """Input the library refuses, with a reason an admin can act on."""
+
+
+@dataclass
+class NewVideo:
+    title: str
+    files: list[Path]
+    labels: list[str] = field(default_factory=list)
+    description: str = ""
+    recorded_on: date | None = None
+    place: str | None = None
+    tags: list[str] = field(default_factory=list)
+    transcript: str | None = None
+    poster: Path | None = None
+    duration_seconds: int | None = None
+    source_key: str | None = None
+
+
+def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -> Video:
+    """Copy the files into the media root and record the video, or do neither."""
+    _check(new)
+    video = Video(
+        title=new.title.strip(),
+        description=new.description.strip(),
+        recorded_on=new.recorded_on,
+        place=new.place,
+        transcript=new.transcript,
+        duration_seconds=new.duration_seconds,
+        source_key=new.source_key,
+    )
+    video.tags = [_tag(name) for name in new.tags]
+    video.tag_text = " ".join(new.tags)
+    db.session.add(video)
+    db.session.flush()
+    folder = str(video.id)
+    try:
+        for number, source in enumerate(new.files):
+            stored_path, size, sha256 = storage.store_copy(source, folder, progress)
+            video.renditions.append(
+                Rendition(
+                    label=new.labels[number] if number < len(new.labels) else _default_label(source),
+                    filename=source.name,
+                    stored_path=stored_path,
+                    content_type=storage.guess_content_type(source.name),
+                    size=size,
+                    sha256=sha256,
+                )
+            )
+        if new.poster:
+            video.poster = storage.store_copy(new.poster, folder)[0]
+        search.index_video(video)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        storage.remove_folder(folder)
+        raise
+    return video
+
+
+def remove_video(video: Video) -> None:
+    search.unindex_video(video.id)
+    db.session.delete(video)
+    db.session.commit()
+    storage.remove_folder(str(video.id))
+
+
+def videos() -> list[Video]:
+    return list(db.session.scalars(select(Video).order_by(Video.id)))
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) -> ImportReport:
+    """Add every sub-folder that describes a video; skip those already added."""
+    report = ImportReport()
+    for folder in sorted(path for path in root.iterdir() if path.is_dir()):
+        try:
+            new = read_description(folder)
+        except LibraryError as error:
+            report.refused.append((folder.name, str(error)))
+            continue
+        if db.session.scalar(select(Video.id).where(Video.source_key == new.source_key)):
+            report.skipped.append(folder.name)
+            continue
+        try:
+            add_video(new, progress)
+        except LibraryError as error:
+            report.refused.append((folder.name, str(error)))
+        else:
+            report.added.append(folder.name)
+    return report
+
+
+def read_description(folder: Path) -> NewVideo:
+    """A `NewVideo` from the folder's video.toml or video.json."""
+    described = next((folder / name for name in DESCRIPTION_FILES if (folder / name).is_file()), None)
+    if described is None:
+        raise LibraryError("no video.toml or video.json")
+    try:
+        text = described.read_text(encoding="utf-8")
+        data = tomllib.loads(text) if described.suffix == ".toml" else json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise LibraryError(f"{described.name} cannot be read: {error}") from error
+    files = data.get("files") or []
+    if not isinstance(files, list) or not files:
+        raise LibraryError("no files listed")
+    entries = [entry if isinstance(entry, dict) else {"path": entry} for entry in files]
+    transcript = data.get("transcript")
+    if transcript and (folder / transcript).is_file():
+        transcript = (folder / transcript).read_text(encoding="utf-8")
+    return NewVideo(
+        title=str(data.get("title") or ""),
+        files=[folder / str(entry.get("path", "")) for entry in entries],
+        labels=[str(entry.get("label") or _default_label(Path(str(entry.get("path", ""))))) for entry in entries],
+        description=str(data.get("description") or ""),
+        recorded_on=parse_date(data.get("recorded")),
+        place=data.get("place"),
+        tags=parse_tags(data.get("tags")),
+        transcript=transcript,
+        poster=folder / data["poster"] if data.get("poster") else None,
+        duration_seconds=parse_duration(data.get("duration")),
+        source_key=str(data.get("id") or folder.name),
+    )
+
+
+def parse_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise LibraryError(f"recorded date {value!r} is not YYYY-MM-DD") from error
+
+
+def parse_tags(value) -> list[str]:
+    names = value.split(",") if isinstance(value, str) else list(value or [])
+    cleaned = [str(name).strip().lower() for name in names if str(name).strip()]
+    return list(dict.fromkeys(cleaned))
+
+
+def parse_duration(value) -> int | None:
+    """Seconds from 90, "1:30" or "1:02:03"."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return value
+    if not re.fullmatch(r"\d+(:\d{1,2}){0,2}", str(value)):
+        raise LibraryError(f"duration {value!r} is not seconds, MM:SS or HH:MM:SS")
+    seconds = 0
+    for part in str(value).split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds
+
+
+def _check(new: NewVideo) -> None:
+    if not new.title.strip():
+        raise LibraryError("a title is needed")
+    if not new.files:
+        raise LibraryError("no files given")
+    for path in [*new.files, *([new.poster] if new.poster else [])]:
+        if not path.is_file():
+            raise LibraryError(f"{path} is not a file")
+
+
+def _tag(name: str) -> Tag:
+    tag = db.session.scalar(select(Tag).where(Tag.name == name))
+    return tag or Tag(name=name)
+
+
+def _default_label(path: Path) -> str:
+    return path.suffix.lstrip(".").upper() or "File"

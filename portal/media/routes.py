@@ -1,0 +1,66 @@
+"""Catalogue, video pages, posters and downloads."""
+from flask import Blueprint, abort, redirect, request, send_file, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..htmx import render
+from . import catalogue, links, serving, storage
+from .models import Rendition, Video
+
+blueprint = Blueprint("media", __name__)
+
+
+def catalogue_page():
+    """The home page: the catalogue, or only its results for an htmx search."""
+    query = request.args.get("q", "").strip()[:200]
+    tag = request.args.get("tag", "").strip()[:80]
+    year = request.args.get("year", type=int)
+    number = request.args.get("page", 1, type=int)
+    page = catalogue.find(query, tag, year, number)
+    return render(
+        "media/_results.html",
+        page="media/catalogue.html",
+        results=page,
+        query=query,
+        tag=tag,
+        year=year,
+        tags=catalogue.tag_names(),
+        years=catalogue.years(),
+    )
+
+
+@blueprint.get("/videos/<int:video_id>")
+def video(video_id: int):
+    item = db.get_or_404(Video, video_id)
+    return render("media/_files.html", page="media/video.html", video=item)
+
+
+@blueprint.get("/videos/<int:video_id>/poster")
+def poster(video_id: int):
+    item = db.get_or_404(Video, video_id)
+    if not item.poster:
+        abort(404)
+    return send_file(storage.path_of(item.poster), max_age=3600)
+
+
+@blueprint.route("/files/<int:rendition_id>", methods=["GET", "HEAD"])
+def download(rendition_id: int):
+    rendition = db.get_or_404(Rendition, rendition_id)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=url_for("media.video", video_id=rendition.video_id)))
+    return serving.file_response(rendition, current_user, via_link=False)
+
+
+@blueprint.route("/d/<token>", methods=["GET", "HEAD"])
+def linked_download(token: str):
+    resolved = links.resolve(token)
+    if resolved is None:
+        return render(
+            "_message.html",
+            403,
+            title="This download link no longer works",
+            message="Links expire, and stop working when the password changes. "
+            "Copy a new link from the video page.",
+        )
+    user, rendition_id = resolved
+    return serving.file_response(db.get_or_404(Rendition, rendition_id), user, via_link=True)

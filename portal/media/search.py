@@ -1,0 +1,81 @@
+"""Ranked full-text search over title, tags, description and transcript.
+
+SQLite: an FTS5 table (`video_search`, rowid = video id) that `library` keeps
+in step with the videos, ranked by bm25. PostgreSQL: a GIN index on a
+weighted tsvector of the videos table itself, ranked by ts_rank. Both match
+every word of the query, each as a prefix, so results appear while one types.
+"""
+import re
+
+from sqlalchemy import Integer, Float, text
+
+from ..extensions import db
+
+MAX_WORDS = 12
+SQLITE_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS video_search USING fts5(
+    title, tags, description, transcript, tokenize = 'porter unicode61 remove_diacritics 2')"""
+POSTGRES_VECTOR = """(
+    setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
+    setweight(to_tsvector('english', coalesce(tag_text, '')), 'B') ||
+    setweight(to_tsvector('english', coalesce(description, '')), 'C') ||
+    setweight(to_tsvector('english', coalesce(transcript, '')), 'D'))"""
+POSTGRES_INDEX = f"CREATE INDEX IF NOT EXISTS ix_videos_search ON videos USING gin ({POSTGRES_VECTOR})"
+
+
+def dialect() -> str:
+    return db.engine.dialect.name
+
+
+def create_index(connection) -> None:
+    """Called with the schema: the FTS5 table or the GIN index."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(POSTGRES_INDEX))
+    else:
+        connection.execute(text(SQLITE_TABLE))
+
+
+def words(query: str) -> list[str]:
+    return re.findall(r"\w+", query.lower())[:MAX_WORDS]
+
+
+def ranked_matches(query: str):
+    """A subquery of (video_id, rank), best rank lowest; None when nothing to search."""
+    terms = words(query)
+    if not terms:
+        return None
+    if dialect() == "postgresql":
+        statement = text(
+            f"SELECT id AS video_id, -ts_rank({POSTGRES_VECTOR}, to_tsquery('english', :q)) AS rank "
+            f"FROM videos WHERE {POSTGRES_VECTOR} @@ to_tsquery('english', :q)"
+        ).bindparams(q=" & ".join(f"{term}:*" for term in terms))
+    else:
+        statement = text(
+            "SELECT rowid AS video_id, bm25(video_search, 10.0, 5.0, 2.0, 1.0) AS rank "
+            "FROM video_search WHERE video_search MATCH :q"
+        ).bindparams(q=" ".join(f'"{term}"*' for term in terms))
+    return statement.columns(video_id=Integer, rank=Float).subquery("matches")
+
+
+def index_video(video) -> None:
+    """Put a video's text in the SQLite index (PostgreSQL indexes the row itself)."""
+    if dialect() == "postgresql":
+        return
+    unindex_video(video.id)
+    db.session.execute(
+        text(
+            "INSERT INTO video_search (rowid, title, tags, description, transcript) "
+            "VALUES (:id, :title, :tags, :description, :transcript)"
+        ),
+        {
+            "id": video.id,
+            "title": video.title,
+            "tags": video.tag_text,
+            "description": video.description or "",
+            "transcript": video.transcript or "",
+        },
+    )
+
+
+def unindex_video(video_id: int) -> None:
+    if dialect() != "postgresql":
+        db.session.execute(text("DELETE FROM video_search WHERE rowid = :id"), {"id": video_id})

@@ -1,0 +1,61 @@
+"""Answer an authorised download: stream it, or hand it to the web server.
+
+Werkzeug's `send_file` does the HTTP: single byte ranges (206, 416),
+If-Range, ETag and Last-Modified with 304s, HEAD, and an RFC 6266
+`filename*` for non-ASCII names; it streams through `wsgi.file_wrapper`, which
+gunicorn serves with sendfile(2). With `DOWNLOAD_ACCEL` the web server in
+front sends the bytes (and handles ranges) instead.
+"""
+import re
+
+from flask import current_app, request
+from werkzeug.utils import send_file
+
+from ..extensions import db
+from ..models import User
+from . import storage
+from .models import Download, Rendition
+
+
+def file_response(rendition: Rendition, user: User, via_link: bool):
+    accel = current_app.config["DOWNLOAD_ACCEL"]
+    response = send_file(
+        storage.path_of(rendition.stored_path),
+        request.environ,
+        mimetype=rendition.content_type,
+        as_attachment=True,
+        download_name=download_name(rendition),
+        conditional=not accel,
+        etag=rendition.sha256[:32],
+        last_modified=rendition.added_at,
+        use_x_sendfile=bool(accel),
+    )
+    if accel == "nginx":
+        del response.headers["X-Sendfile"]
+        response.headers["X-Accel-Redirect"] = current_app.config["DOWNLOAD_ACCEL_PREFIX"] + rendition.stored_path
+    if request.method == "GET":
+        record(rendition, user, response.status_code, via_link)
+    return response
+
+
+def download_name(rendition: Rendition) -> str:
+    """"<title> - <label>.<ext>", without characters no file system takes."""
+    suffix = "." + rendition.filename.rsplit(".", 1)[-1] if "." in rendition.filename else ""
+    name = f"{rendition.video.title} - {rendition.label}"
+    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", name).strip()[:150]
+    return name + suffix.lower()
+
+
+def record(rendition: Rendition, user: User, status: int, via_link: bool) -> None:
+    byte_range = request.headers.get("Range")
+    db.session.add(
+        Download(
+            user_id=user.id,
+            rendition_id=rendition.id,
+            video_id=rendition.video_id,
+            byte_range=byte_range[:100] if byte_range else None,
+            status=status,
+            via_link=via_link,
+        )
+    )
+    db.session.commit()

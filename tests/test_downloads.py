@@ -1,0 +1,175 @@
+"""Downloads: only for verified accounts, resumable, conditional, recorded."""
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.media.models import Download
+
+from conftest import OTHER_PASSWORD, code_in
+
+
+def content(size):
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+def downloads(app):
+    with app.app_context():
+        return db.session.scalars(select(Download).order_by(Download.id)).all()
+
+
+def test_a_visitor_is_sent_to_log_in_and_back_to_the_video_and_gets_no_byte(app, add_video):
+    video_id, [file_id] = add_video()
+    response = app.test_client().get(f"/files/{file_id}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=/videos/{video_id}"
+    assert downloads(app) == []
+
+
+def test_a_verified_account_gets_the_whole_file(app, verified, add_video):
+    _, [file_id] = add_video(sizes=(5000,))
+    response = verified.client.get(f"/files/{file_id}")
+    assert response.status_code == 200
+    assert response.data == content(5000)
+    assert response.headers["Content-Type"] == "video/mp4"
+    assert response.headers["Accept-Ranges"] == "bytes"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["ETag"] and response.headers["Last-Modified"]
+
+
+def test_the_file_is_streamed_not_read_into_memory(app, verified, add_video):
+    _, [file_id] = add_video(sizes=(300_000,))
+    response = verified.client.get(f"/files/{file_id}", buffered=False)
+    assert not response.is_sequence
+    response.close()
+
+
+def test_a_single_range_gets_exactly_those_bytes(app, verified, add_video):
+    _, [file_id] = add_video(sizes=(5000,))
+    response = verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=100-199"})
+    assert response.status_code == 206
+    assert response.data == content(5000)[100:200]
+    assert response.headers["Content-Range"] == "bytes 100-199/5000"
+
+
+def test_an_unsatisfiable_range_gets_416(app, verified, add_video):
+    _, [file_id] = add_video(sizes=(5000,))
+    response = verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=9000-9999"})
+    assert response.status_code == 416
+
+
+def test_head_gives_the_headers_without_the_body(app, verified, add_video):
+    _, [file_id] = add_video(sizes=(5000,))
+    response = verified.client.head(f"/files/{file_id}")
+    assert response.status_code == 200
+    assert response.headers["Content-Length"] == "5000"
+    assert response.data == b""
+
+
+def test_conditional_requests_get_304(app, verified, add_video):
+    _, [file_id] = add_video()
+    first = verified.client.get(f"/files/{file_id}")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert verified.client.get(f"/files/{file_id}", headers={"If-None-Match": etag}).status_code == 304
+    assert verified.client.get(f"/files/{file_id}", headers={"If-Modified-Since": modified}).status_code == 304
+
+
+def test_if_range_resumes_only_the_same_file(app, verified, add_video):
+    _, [file_id] = add_video(sizes=(5000,))
+    etag = verified.client.get(f"/files/{file_id}").headers["ETag"]
+    same = verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=10-19", "If-Range": etag})
+    changed = verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=10-19", "If-Range": '"other"'})
+    assert same.status_code == 206 and same.data == content(5000)[10:20]
+    assert changed.status_code == 200 and len(changed.data) == 5000
+
+
+def test_a_non_ascii_title_survives_in_the_file_name(app, verified, add_video):
+    _, [file_id] = add_video(title="Discours à Reykjavík")
+    disposition = verified.client.get(f"/files/{file_id}").headers["Content-Disposition"]
+    assert "filename*=UTF-8''Discours%20%C3%A0%20Reykjav%C3%ADk%20-%20HD%201080p%20MP4.mp4" in disposition
+
+
+@pytest.mark.parametrize("path", ["/files/..%2F..%2Fetc%2Fpasswd", "/files/abc", "/files/999", "/files/-1"])
+def test_files_are_found_by_id_only(app, verified, path):
+    assert verified.client.get(path).status_code == 404
+
+
+def test_every_download_is_recorded(app, verified, add_video):
+    video_id, [file_id] = add_video(sizes=(5000,))
+    verified.client.get(f"/files/{file_id}")
+    verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=0-99"})
+    records = downloads(app)
+    assert [(r.status, r.byte_range, r.video_id, r.rendition_id) for r in records] == [
+        (200, None, video_id, file_id),
+        (206, "bytes=0-99", video_id, file_id),
+    ]
+    assert all(r.user_id for r in records)
+
+
+def personal_link(verified, video_id):
+    import re
+
+    page = verified.client.get(f"/videos/{video_id}").text
+    return re.search(r'value="(http://localhost/d/[^"]+)"', page).group(1).replace("http://localhost", "")
+
+
+def test_a_personal_link_works_without_cookies(app, verified, add_video):
+    video_id, _ = add_video(sizes=(5000,))
+    link = personal_link(verified, video_id)
+    response = app.test_client(use_cookies=False).get(link)
+    assert response.status_code == 200
+    assert response.data == content(5000)
+    assert downloads(app)[-1].via_link
+
+
+def test_a_personal_link_expires_after_a_day(app, verified, add_video, clock):
+    video_id, _ = add_video()
+    link = personal_link(verified, video_id)
+    clock.advance(24 * 3600 + 1)
+    response = app.test_client(use_cookies=False).get(link)
+    assert response.status_code == 403
+    assert "no longer works" in response.text
+
+
+def test_a_personal_link_stops_when_the_password_changes(app, verified, add_video, deliver, clock):
+    video_id, _ = add_video()
+    link = personal_link(verified, video_id)
+    clock.advance(61)
+    verified.post("/reset", {"email": "ada@example.org"})
+    verified.post("/reset/code", {"code": code_in(deliver().to("ada@example.org")[-1])})
+    verified.post("/reset/password", {"password": OTHER_PASSWORD, "confirm": OTHER_PASSWORD})
+    assert app.test_client(use_cookies=False).get(link).status_code == 403
+
+
+def test_a_personal_link_stops_when_the_account_is_removed(app, verified, add_video):
+    from portal.models import User
+
+    video_id, _ = add_video()
+    link = personal_link(verified, video_id)
+    with app.app_context():
+        db.session.delete(db.session.scalar(select(User)))
+        db.session.commit()
+    assert app.test_client(use_cookies=False).get(link).status_code == 403
+
+
+def test_a_tampered_link_is_refused(app, verified, add_video):
+    video_id, _ = add_video()
+    link = personal_link(verified, video_id)
+    assert app.test_client(use_cookies=False).get(link[:-2] + "xx").status_code == 403
+
+
+def test_nginx_mode_hands_the_file_to_nginx(app, verified, add_video):
+    app.config.update(DOWNLOAD_ACCEL="nginx", DOWNLOAD_ACCEL_PREFIX="/protected/")
+    video_id, [file_id] = add_video()
+    response = verified.client.get(f"/files/{file_id}")
+    assert response.headers["X-Accel-Redirect"].startswith(f"/protected/{video_id}/")
+    assert "X-Sendfile" not in response.headers
+    assert response.data == b""
+    assert "filename=" in response.headers["Content-Disposition"]
+
+
+def test_sendfile_mode_names_the_file_for_the_web_server(app, verified, add_video):
+    app.config["DOWNLOAD_ACCEL"] = "sendfile"
+    _, [file_id] = add_video()
+    response = verified.client.get(f"/files/{file_id}")
+    assert response.headers["X-Sendfile"].endswith(".mp4")
+    assert response.data == b""
