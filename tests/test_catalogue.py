@@ -1,0 +1,123 @@
+"""The public catalogue and video pages."""
+from datetime import date
+
+import pytest
+
+
+@pytest.fixture
+def library(add_video):
+    ids = {}
+    ids["old"], _ = add_video("Old speech on cables", recorded_on=date(2024, 5, 1), tags=["speech"],
+                              transcript="We protect undersea infrastructure together.")
+    ids["new"], _ = add_video("New press conference", recorded_on=date(2026, 10, 1), tags=["press conference"],
+                              place="Brussels", duration_seconds=754, description="Remarks on priorities.")
+    ids["mid"], _ = add_video("Maritime b-roll", recorded_on=date(2025, 6, 1), tags=["b-roll", "maritime"],
+                              description="Ships at sea; infrastructure shots.")
+    return ids
+
+
+def titles(html):
+    import re
+
+    return re.findall(r'<h2 class="card-title"><a href="/videos/\d+">([^<]+)</a>', html)
+
+
+def test_the_catalogue_shows_the_newest_first(app, library):
+    html = app.test_client().get("/").text
+    assert titles(html) == ["New press conference", "Maritime b-roll", "Old speech on cables"]
+    assert "Brussels" in html and "12:34" in html and "1 October 2026" in html
+
+
+def test_search_covers_the_transcript(app, library):
+    assert titles(app.test_client().get("/?q=undersea").text) == ["Old speech on cables"]
+
+
+def test_search_ranks_a_title_match_above_a_description_match(app, library, add_video):
+    add_video("Infrastructure briefing", recorded_on=date(2020, 1, 1))
+    found = titles(app.test_client().get("/?q=infrastructure").text)
+    assert found[0] == "Infrastructure briefing"
+    assert set(found) == {"Infrastructure briefing", "Maritime b-roll", "Old speech on cables"}
+
+
+def test_search_matches_words_as_they_are_typed(app, library):
+    assert titles(app.test_client().get("/?q=mariti").text) == ["Maritime b-roll"]
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(a b)", "*", "a AND OR", "'; DROP TABLE videos; --", "ü" * 300])
+def test_odd_queries_never_break_the_page(app, library, query):
+    response = app.test_client().get("/", query_string={"q": query})
+    assert response.status_code == 200
+
+
+def test_filters_by_tag_and_year(app, library):
+    client = app.test_client()
+    assert titles(client.get("/?tag=maritime").text) == ["Maritime b-roll"]
+    assert titles(client.get("/?year=2024").text) == ["Old speech on cables"]
+    assert titles(client.get("/?tag=speech&year=2026").text) == []
+
+
+def test_pagination(app, library):
+    app.config["CATALOGUE_PAGE_SIZE"] = 2
+    client = app.test_client()
+    first = client.get("/").text
+    assert titles(first) == ["New press conference", "Maritime b-roll"]
+    assert "Page 1 of 2" in first and "Next page" in first
+    assert titles(client.get("/?page=2").text) == ["Old speech on cables"]
+    assert client.get("/?page=99").status_code == 200
+
+
+def test_an_htmx_search_returns_only_the_results(app, library):
+    response = app.test_client().get("/?q=maritime", headers={"HX-Request": "true", "HX-Target": "results"})
+    assert "<html" not in response.text
+    assert titles(response.text) == ["Maritime b-roll"]
+
+
+def test_a_history_restore_gets_the_whole_page(app, library):
+    response = app.test_client().get(
+        "/?q=maritime", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in response.text
+
+
+def test_the_search_form_works_without_javascript(app, library):
+    html = app.test_client().get("/").text
+    assert '<form class="search" role="search" method="get" action="/"' in html
+
+
+def test_the_video_page_shows_everything_about_the_video(app, add_video):
+    video_id, _ = add_video(
+        "Speech in Lisbon", sizes=(1_200_000, 300_000), labels=("HD 1080p MP4", "SD 540p"),
+        recorded_on=date(2025, 6, 3), place="Lisbon", duration_seconds=3723,
+        description="A keynote.", tags=["speech", "maritime"], transcript="As delivered. The sea connects us.",
+    )
+    html = app.test_client().get(f"/videos/{video_id}").text
+    for text in ("Speech in Lisbon", "3 June 2025", "Lisbon", "1:02:03", "A keynote.", "maritime",
+                 "The sea connects us.", "Download HD 1080p MP4 (1.2 MB)", "Download SD 540p MP4 (300.0 kB)",
+                 "Terms of use"):
+        assert text in html, text
+
+
+def test_a_visitor_s_download_control_opens_the_log_in_dialog(app, add_video):
+    video_id, _ = add_video()
+    html = app.test_client().get(f"/videos/{video_id}").text
+    assert f'href="/login?next=/videos/{video_id}" hx-get="/login?next=/videos/{video_id}"' in html
+    assert "/files/" not in html
+
+
+def test_a_logged_in_person_sees_real_downloads_and_a_personal_link(app, verified, add_video):
+    video_id, [file_id] = add_video()
+    html = verified.client.get(f"/videos/{video_id}").text
+    assert f'href="/files/{file_id}"' in html
+    assert "http://localhost/d/" in html
+
+
+def test_a_missing_video_is_a_404_page(app):
+    response = app.test_client().get("/videos/12345")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+
+
+def test_the_terms_of_use_are_a_setting(app, add_video):
+    app.config["TERMS_OF_USE"] = "Credit: Example Org."
+    video_id, _ = add_video()
+    assert "Credit: Example Org." in app.test_client().get(f"/videos/{video_id}").text
