@@ -60,6 +60,8 @@ class Defaults:
     MAIL_RETRY_MAX_DELAY = 300
 
     SITE_NAME = "Media portal"
+    # The address people reach the portal at; every link in a mail is built on it.
+    PUBLIC_URL = "http://127.0.0.1:8000"
 
     # The media library. MEDIA_ROOT None: `instance/media`.
     MEDIA_ROOT = None

@@ -117,6 +117,7 @@ def test_settings(tmp_path, smtp_port, **more):
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_WORKER": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PUBLIC_URL": "http://localhost",
         **more,
     }
 

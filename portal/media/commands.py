@@ -4,12 +4,12 @@ import sys
 from pathlib import Path
 
 import click
-from flask import url_for
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import User
+from ..urls import public_url
 from . import demo, library
 from .models import Download, Video
 
@@ -23,7 +23,7 @@ def _progress_bar(files: list[Path], label: str):
 
 
 def _video_url(video: Video) -> str:
-    return url_for("media.video", video_id=video.id, _external=True)
+    return public_url("media.video", video_id=video.id)
 
 
 @media_group.command("add")

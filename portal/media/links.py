@@ -7,12 +7,13 @@ with it every link; a removed account has none.
 import hashlib
 import hmac
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from ..clock import now
 from ..extensions import db
 from ..models import User
+from ..urls import public_url
 
 SALT = "portal.download-link"
 
@@ -35,7 +36,7 @@ def _fingerprint(user: User) -> str:
 
 def link_for(user: User, rendition_id: int) -> str:
     token = _serializer().dumps([user.id, rendition_id, _fingerprint(user)])
-    return url_for("media.linked_download", token=token, _external=True)
+    return public_url("media.linked_download", token=token)
 
 
 def resolve(token: str) -> tuple[User, int] | None:

@@ -1,0 +1,14 @@
+"""Absolute URLs for what leaves the site (mails, links, the admin's terminal).
+
+They are built from `PUBLIC_URL`, never from the request's Host header, which
+a client controls, and work outside a request too.
+"""
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def public_url(endpoint: str, **values) -> str:
+    parts = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
