@@ -180,3 +180,24 @@ def test_many_processes_create_the_schema_once_on_postgresql(schema, tmp_path):
         ).scalar()
     engine.dispose()
     assert tables >= 4
+
+
+def test_full_text_search_runs_on_postgresql(hosts, tmp_path):
+    from datetime import date
+
+    from portal.media import library
+
+    app = hosts[0]
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(b"v" * 100)
+    with app.app_context():
+        library.add_video(library.NewVideo(title="Infrastructure briefing", files=[source], recorded_on=date(2020, 1, 1)))
+        library.add_video(library.NewVideo(title="Speech on cables", files=[source], recorded_on=date(2026, 1, 1),
+                                           transcript="We protect undersea infrastructure together."))
+        library.add_video(library.NewVideo(title="Unrelated b-roll", files=[source], tags=["maritime"]))
+    client = app.test_client()
+    html = client.get("/?q=infrastructure").text
+    assert html.index("Infrastructure briefing") < html.index("Speech on cables")
+    assert "Unrelated b-roll" not in html
+    assert "Unrelated b-roll" in client.get("/?q=mariti").text
+    assert client.get("/", query_string={"q": "'\"):*&|!"}).status_code == 200
