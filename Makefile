@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/portal demo
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:8000 --workers 2 --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --bind 127.0.0.1:8000 --workers 1 --access-logfile - wsgi:app
 
 test: $(STAMP)
 	$(PYTHON) -m pytest

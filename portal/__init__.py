@@ -64,6 +64,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def _init_logging() -> None:
     """Security events and mail printed in development reach the server's log."""
+    from .access_log import RedactLinks
+
+    for name in ("portal", "werkzeug"):  # app.logger is "portal"
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactLinks) for f in logger.filters):
+            logger.addFilter(RedactLinks())
     portal_log = logging.getLogger("portal")
     if not portal_log.handlers:
         handler = logging.StreamHandler()

@@ -1,11 +1,10 @@
-"""Gunicorn's access log without personal download links (see gunicorn.conf.py).
+"""Logs without personal download links: gunicorn's access log and the app's own.
 
 A link in `/d/<token>` lets anyone download as its owner for a day, so it
-must never reach a log line; every atom of the line is redacted.
+must never reach a log line.
 """
+import logging
 import re
-
-from gunicorn.glogging import Logger
 
 LINK = re.compile(r"/d/[^/\s?\"]+")
 
@@ -14,7 +13,26 @@ def redact(text: str) -> str:
     return LINK.sub("/d/[redacted]", text)
 
 
-class RedactingLogger(Logger):
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}
+class RedactLinks(logging.Filter):
+    """For the app's loggers: an error "on /d/<token>" must not name the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = ()
+        return True
+
+
+def _gunicorn_logger():
+    from gunicorn.glogging import Logger
+
+    class RedactingLogger(Logger):
+        """Every atom of an access-log line, redacted (see gunicorn.conf.py)."""
+
+        def atoms(self, resp, req, environ, request_time):
+            atoms = super().atoms(resp, req, environ, request_time)
+            return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+    return RedactingLogger
+
+
+RedactingLogger = _gunicorn_logger()

@@ -1,8 +1,10 @@
 """Issue, check and kill one-time codes.
 
-A code is 6 digits from `secrets`, bound to one account and one purpose, and
-stored only as an HMAC keyed with the app secret. Issuing a code kills the
-older live ones of the same purpose; 5 wrong tries kill it.
+A code is 6 digits from `secrets`, bound to one address, one purpose and one
+browser flow, and stored only as an HMAC keyed with the app secret. Issuing
+a code kills the flow's older live ones; 5 wrong tries kill it. Every change
+of a counter or state is one guarded UPDATE, so parallel requests on any
+number of workers cannot lose a wrong try or use a code twice.
 """
 import enum
 import hashlib
@@ -10,7 +12,7 @@ import hmac
 import secrets
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .clock import now, seconds_ahead
 from .extensions import db
@@ -45,75 +47,100 @@ MESSAGES = {
 }
 
 
-def keyed_hash(user_id: int, purpose: str, code: str) -> str:
+def keyed_hash(address: str, purpose: str, code: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    message = f"{purpose}:{user_id}:{code}".encode()
+    message = f"{purpose}:{address}:{code}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def issue(user: User, purpose: str) -> str:
-    """A fresh code for `user`; older live codes of the purpose stop working."""
-    kill(user, purpose)
+def issue(address: str, purpose: str, binding: str, *, user: User | None = None, decoy: bool = False,
+          **pending) -> str:
+    """A fresh code for the flow; its older live codes stop working.
+
+    `pending` holds a registration's details (`pending_password_hash`, …).
+    A decoy (`user` None) is never mailed: the caller drops the code.
+    """
+    kill(address, purpose, binding=binding)
     code = f"{secrets.randbelow(10**6):06d}"
     db.session.add(
         OneTimeCode(
+            address=address,
             user=user,
             purpose=purpose,
-            code_hash=keyed_hash(user.id, purpose, code),
+            binding=binding,
+            code_hash=keyed_hash(address, purpose, code),
+            is_decoy=decoy,
             expires_at=seconds_ahead(current_app.config["CODE_LIFETIME"]),
+            **pending,
         )
     )
     return code
 
 
-def kill(user: User, purpose: str | None = None) -> None:
-    """Kill the live codes of `user`: of one purpose, or (None) of every purpose."""
-    for code in _codes(user, purpose):
-        if code.used_at is None and code.killed_at is None:
-            code.killed_at = now()
+def kill(address: str, purpose: str | None = None, binding: str | None = None) -> None:
+    """Kill the live codes sent to `address`: all, one purpose's, or one flow's."""
+    statement = update(OneTimeCode).where(
+        OneTimeCode.address == address, OneTimeCode.used_at.is_(None), OneTimeCode.killed_at.is_(None)
+    )
+    if purpose is not None:
+        statement = statement.where(OneTimeCode.purpose == purpose)
+    if binding is not None:
+        statement = statement.where(OneTimeCode.binding == binding)
+    db.session.execute(statement.values(killed_at=now()))
 
 
-def check(user: User, purpose: str, submitted: str) -> Outcome:
-    """Check a submitted code; an accepted code is used up."""
-    codes = _codes(user, purpose)
+def latest(address: str, purpose: str, binding: str) -> OneTimeCode | None:
+    return next(iter(_codes(address, purpose, binding)), None)
+
+
+def check(address: str, purpose: str, binding: str, submitted: str) -> tuple[Outcome, OneTimeCode | None]:
+    """Check a submitted code; an accepted code is used up and returned."""
+    codes = _codes(address, purpose, binding)
+    digest = keyed_hash(address, purpose, submitted)
     for code in codes:
-        if hmac.compare_digest(code.code_hash, keyed_hash(user.id, purpose, submitted)):
-            return _use(code)
+        if hmac.compare_digest(code.code_hash, digest) and not code.is_decoy:
+            return _use(code), code
     live = next((code for code in codes if code.is_live), None)
     if live is None:
-        return _state_of(codes[0]) if codes else Outcome.KILLED
-    live.wrong_tries += 1
-    if live.wrong_tries >= current_app.config["CODE_MAX_WRONG_TRIES"]:
-        live.killed_at = now()
-        return Outcome.TOO_MANY_TRIES
-    return Outcome.WRONG
+        return (_state_of(codes[0]) if codes else Outcome.KILLED), None
+    return _count_wrong_try(live), None
 
 
-def decoy_check(wrong_tries: int) -> Outcome:
-    """What `check` answers for a wrong code, for a flow that has no real code.
-
-    Used where a real account would have one (a taken or unknown address), so
-    that the answers alone never tell whether the address has an account.
-    """
-    limit = current_app.config["CODE_MAX_WRONG_TRIES"]
-    if wrong_tries < limit:
-        return Outcome.WRONG
-    return Outcome.TOO_MANY_TRIES if wrong_tries == limit else Outcome.KILLED
-
-
-def _codes(user: User, purpose: str | None) -> list[OneTimeCode]:
-    query = select(OneTimeCode).where(OneTimeCode.user_id == user.id)
-    if purpose is not None:
-        query = query.where(OneTimeCode.purpose == purpose)
+def _codes(address: str, purpose: str, binding: str) -> list[OneTimeCode]:
+    query = select(OneTimeCode).where(
+        OneTimeCode.address == address, OneTimeCode.purpose == purpose, OneTimeCode.binding == binding
+    )
     # The latest few are enough to tell a reused or replaced code from a wrong one.
     return list(db.session.scalars(query.order_by(OneTimeCode.id.desc()).limit(20)))
 
 
+def _still_live(code: OneTimeCode):
+    return update(OneTimeCode).where(
+        OneTimeCode.id == code.id,
+        OneTimeCode.used_at.is_(None),
+        OneTimeCode.killed_at.is_(None),
+        OneTimeCode.expires_at > now(),
+    )
+
+
 def _use(code: OneTimeCode) -> Outcome:
-    if not code.is_live:
+    if db.session.execute(_still_live(code).values(used_at=now())).rowcount == 1:
+        return Outcome.ACCEPTED
+    db.session.refresh(code)
+    return _state_of(code)
+
+
+def _count_wrong_try(code: OneTimeCode) -> Outcome:
+    tries = db.session.scalar(
+        _still_live(code).values(wrong_tries=OneTimeCode.wrong_tries + 1).returning(OneTimeCode.wrong_tries)
+    )
+    if tries is None:
+        db.session.refresh(code)
         return _state_of(code)
-    code.used_at = now()
-    return Outcome.ACCEPTED
+    if tries >= current_app.config["CODE_MAX_WRONG_TRIES"]:
+        db.session.execute(_still_live(code).values(killed_at=now()))
+        return Outcome.TOO_MANY_TRIES
+    return Outcome.WRONG
 
 
 def _state_of(code: OneTimeCode) -> Outcome:

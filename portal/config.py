@@ -44,6 +44,8 @@ class Defaults:
 
     # Mail. No MAIL_SERVER: every mail is printed to the log instead.
     MAIL_SERVER = None
+    # smtplib's debug output would print every mail, codes included.
+    MAIL_DEBUG = False
     MAIL_PORT = 25
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
@@ -92,6 +94,9 @@ def load(app, overrides: dict) -> None:
     app.config.from_prefixed_env("PORTAL")
     app.config.update(overrides)
     app.config["MAIL_SUPPRESS_SEND"] = not app.config["MAIL_SERVER"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    # Failed statements are logged; their parameters (hashes, tokens) must not be.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
 

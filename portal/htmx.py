@@ -8,6 +8,7 @@ import json
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, redirect, render_template, request
+from werkzeug.urls import iri_to_uri
 
 
 def is_htmx() -> bool:
@@ -56,7 +57,7 @@ def finish(url: str, *, trigger: str) -> Response:
     if _path_of(request.headers.get("HX-Current-URL", "")) == url:
         response.headers["HX-Trigger"] = json.dumps({trigger: None, "close-dialog": None})
     else:
-        response.headers["HX-Redirect"] = url
+        response.headers["HX-Redirect"] = iri_to_uri(url)
     return response
 
 
@@ -68,5 +69,8 @@ def current_page() -> str:
 
 
 def _path_of(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
     return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -68,23 +68,49 @@ class User(UserMixin, db.Model):
         self.session_token = new_session_token()
 
 
-class OneTimeCode(db.Model):
-    """A 6-digit code mailed to an account, kept only as a keyed hash."""
+class LoginSession(db.Model):
+    """One logged-in browser. Logging out deletes it, so a copied cookie dies too."""
 
-    __tablename__ = "one_time_codes"
-    __table_args__ = (Index("ix_one_time_codes_user_purpose", "user_id", "purpose"),)
+    __tablename__ = "login_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class OneTimeCode(db.Model):
+    """A 6-digit code mailed to an address, kept only as a keyed hash.
+
+    A code belongs to one address, one purpose and one browser flow
+    (`binding`, kept in that browser's session): only that flow can use it.
+    A registration's details wait on its code (`pending_*`) and reach the
+    account only when the code is accepted, so a stranger registering the
+    same address cannot plant a password. Flows for an address without an
+    account get a decoy code that is never mailed and never accepted, so
+    every answer is the same as for a real one.
+    """
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (Index("ix_one_time_codes_claim", "address", "purpose", "binding"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
+    binding: Mapped[str] = mapped_column(String(64))
     code_hash: Mapped[str] = mapped_column(String(64))
+    is_decoy: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     wrong_tries: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     killed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_full_name: Mapped[str | None] = mapped_column(String(200))
+    pending_organisation: Mapped[str | None] = mapped_column(String(200))
+    pending_password_hash: Mapped[str | None] = mapped_column(String(255))
 
-    user: Mapped[User] = relationship(back_populates="codes")
+    user: Mapped[User | None] = relationship(back_populates="codes")
 
     @property
     def is_live(self) -> bool:

@@ -1,4 +1,5 @@
 """The password policy (its one definition) and the argon2id hasher."""
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,14 +21,19 @@ class Rule:
     is_met: Callable[[str], bool]
 
 
+def _is_control(character: str) -> bool:
+    return unicodedata.category(character) in ("Cc", "Cf")
+
+
 def _is_symbol(character: str) -> bool:
-    return not character.isalnum() and not character.isspace()
+    return not character.isalnum() and not character.isspace() and not _is_control(character)
 
 
 RULES = (
     Rule(f"Use at least {MIN_LENGTH} characters.", lambda p: len(p) >= MIN_LENGTH),
     Rule(f"Use at most {MAX_LENGTH} characters.", lambda p: len(p) <= MAX_LENGTH),
     Rule("Do not use spaces.", lambda p: not any(c.isspace() for c in p)),
+    Rule("Do not use control characters.", lambda p: not any(_is_control(c) and not c.isspace() for c in p)),
     Rule("Include an uppercase letter.", lambda p: any(c.isupper() for c in p)),
     Rule("Include a lowercase letter.", lambda p: any(c.islower() for c in p)),
     Rule("Include a number.", lambda p: any(c.isdecimal() for c in p)),

@@ -1,12 +1,16 @@
 """Throttles on the mails the code forms send, so nobody can flood an inbox.
 
-Each form that mails a code asks `refusal(address)` first and calls
-`record(address)` when it sends (or pretends to: a taken or unknown address
-counts like any other, so the throttle's answers reveal nothing).
+A form that mails a code first `claim`s a send for the address: the send is
+recorded and committed, then counted; when the count is over a limit the
+record is taken back and the claim refused. Whatever the interleaving of
+parallel requests, the last to count sees every committed claim, so no
+limit is exceeded. A taken or unknown address is claimed like any other, so
+the answers reveal nothing.
 """
-from flask import current_app, request
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import delete, func, select
 
+from .clients import client_network
 from .clock import seconds_ago
 from .extensions import db
 from .models import CodeSend
@@ -16,29 +20,32 @@ ADDRESS_CAP_MESSAGE = "Too many codes were sent to this address. Try again in an
 IP_CAP_MESSAGE = "Too many codes were sent from your network. Try again in an hour."
 
 
-def refusal(address: str) -> str | None:
-    """Why no code may be sent to `address` now, or None when one may."""
+def claim(address: str) -> str | None:
+    """Record a send to `address` now, or say why not (and record nothing)."""
+    db.session.commit()
+    send = CodeSend(address=address, client_ip=client_network())
+    db.session.add(send)
+    db.session.commit()
+    refusal = _refusal(send)
+    if refusal:
+        db.session.execute(delete(CodeSend).where(CodeSend.id == send.id))
+        db.session.commit()
+    return refusal
+
+
+def _refusal(send: CodeSend) -> str | None:
     config = current_app.config
     cooldown = config["CODE_RESEND_COOLDOWN"]
-    if _count(CodeSend.address == address, cooldown):
+    others = CodeSend.id != send.id
+    if _count(others, CodeSend.address == send.address, within=cooldown):
         return COOLDOWN_MESSAGE.format(seconds=cooldown)
-    if _count(CodeSend.address == address, 3600) >= config["CODE_SENDS_PER_ADDRESS_PER_HOUR"]:
+    if _count(CodeSend.address == send.address, within=3600) > config["CODE_SENDS_PER_ADDRESS_PER_HOUR"]:
         return ADDRESS_CAP_MESSAGE
-    if _count(CodeSend.client_ip == client_ip(), 3600) >= config["CODE_SENDS_PER_IP_PER_HOUR"]:
+    if _count(CodeSend.client_ip == send.client_ip, within=3600) > config["CODE_SENDS_PER_IP_PER_HOUR"]:
         return IP_CAP_MESSAGE
     return None
 
 
-def record(address: str) -> None:
-    db.session.add(CodeSend(address=address, client_ip=client_ip()))
-
-
-def client_ip() -> str:
-    return request.remote_addr or "unknown"
-
-
-def _count(condition, within_seconds: float) -> int:
-    query = select(func.count(CodeSend.id)).where(
-        condition, CodeSend.sent_at > seconds_ago(within_seconds)
-    )
+def _count(*conditions, within: float) -> int:
+    query = select(func.count(CodeSend.id)).where(*conditions, CodeSend.sent_at > seconds_ago(within))
     return db.session.scalar(query)

@@ -56,6 +56,11 @@ class Inbox:
         self.is_up = True
 
 
+def without_tokens(html: str) -> str:
+    """The page without its CSRF tokens (they differ on every render)."""
+    return re.sub(r'value="[^"]*\.[^"]*"', "", html)
+
+
 def text_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 

@@ -85,12 +85,12 @@ def test_the_reset_kills_outstanding_codes(app, registered, deliver, clock):
     registered.post("/reset/code", {"code": code})
     with app.test_request_context():
         user = db.session.scalar(select(User))
-        other_code = codes.issue(user, codes.VERIFY_EMAIL)
+        other_code = codes.issue(user.email, codes.RESET_PASSWORD, "another browser", user=user)
         db.session.commit()
     registered.post("/reset/password", {"password": OTHER_PASSWORD, "confirm": OTHER_PASSWORD})
     with app.test_request_context():
-        user = db.session.scalar(select(User))
-        assert codes.check(user, codes.VERIFY_EMAIL, other_code) is codes.Outcome.KILLED
+        outcome, _ = codes.check("ada@example.org", codes.RESET_PASSWORD, "another browser", other_code)
+        assert outcome is codes.Outcome.KILLED
 
 
 def test_the_new_password_follows_the_policy(app, registered, deliver, clock):

@@ -3,6 +3,8 @@
 Which address is waiting for a code (and for what), and, after a reset code
 was accepted, whose password may be set. Nothing travels in hidden fields.
 """
+import secrets
+
 from flask import current_app, session
 
 from ..clock import now
@@ -13,27 +15,16 @@ PENDING_CODE = "pending_code"
 PASSWORD_RESET = "password_reset"
 
 
-def await_code(purpose: str, email: str) -> None:
-    session[PENDING_CODE] = {"purpose": purpose, "email": email, "wrong_tries": 0}
+def await_code(purpose: str, email: str) -> str:
+    """Start a code flow in this browser; returns its binding (see `codes`)."""
+    binding = secrets.token_urlsafe(16)
+    session[PENDING_CODE] = {"purpose": purpose, "email": email, "binding": binding}
+    return binding
 
 
 def awaited_code(purpose: str) -> dict | None:
     state = session.get(PENDING_CODE)
     return state if state and state["purpose"] == purpose else None
-
-
-def count_wrong_try() -> int:
-    """Count a wrong try; where there is no real code, the count stands in for its counter."""
-    state = session[PENDING_CODE]
-    state["wrong_tries"] += 1
-    session[PENDING_CODE] = state
-    return state["wrong_tries"]
-
-
-def reset_wrong_tries() -> None:
-    state = session[PENDING_CODE]
-    state["wrong_tries"] = 0
-    session[PENDING_CODE] = state
 
 
 def code_accepted() -> None:

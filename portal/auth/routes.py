@@ -52,12 +52,12 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         email = accounts.normalise_email(form.email.data)
-        refusal = sending.refusal(email)
+        refusal = sending.claim(email)
         if refusal:
             form.email.errors.append(refusal)
             return show("auth/_register.html", form, 429)
-        accounts.register(form.full_name.data, email, form.password.data, form.organisation.data)
-        flow.await_code(codes.VERIFY_EMAIL, email)
+        binding = flow.await_code(codes.VERIFY_EMAIL, email)
+        accounts.register(form.full_name.data, email, form.password.data, form.organisation.data, binding)
         return advance(url_for("auth.verify"))
     return show("auth/_register.html", form)
 
@@ -93,11 +93,10 @@ def code_step(purpose: str):
         return advance(url_for(CODE_STEPS[purpose]["start"]))
     form = CodeForm()
     if form.validate_on_submit():
-        outcome = accounts.check_code(awaited["email"], purpose, form.code.data, awaited["wrong_tries"])
+        outcome, user = accounts.check_code(awaited["email"], purpose, awaited["binding"], form.code.data)
         if outcome is codes.Outcome.ACCEPTED:
             flow.code_accepted()
-            return code_accepted(purpose, awaited["email"])
-        flow.count_wrong_try()
+            return code_accepted(purpose, user)
         form.code.errors.append(outcome.message)
     return show_code_step(purpose, form)
 
@@ -111,16 +110,14 @@ def resend_code(purpose: str):
     awaited = flow.awaited_code(purpose)
     if awaited is None:
         return advance(url_for(CODE_STEPS[purpose]["start"]))
-    refusal = sending.refusal(awaited["email"])
+    refusal = sending.claim(awaited["email"])
     if refusal:
         return show_code_step(purpose, CodeForm(formdata=None), 429, resend_error=refusal)
-    accounts.send_code(awaited["email"], purpose)
-    flow.reset_wrong_tries()
+    accounts.send_code(awaited["email"], purpose, awaited["binding"])
     return show_code_step(purpose, CodeForm(formdata=None), resent=True)
 
 
-def code_accepted(purpose: str, email: str):
-    user = accounts.find_user(email)
+def code_accepted(purpose: str, user):
     if purpose == codes.VERIFY_EMAIL:
         sessions.start(user)
         return advance(url_for("auth.welcome"), trigger=AUTH_CHANGED)
@@ -159,9 +156,9 @@ def login():
 
 def verify_before_login(email: str):
     """An unverified account logging in is sent to its code step (with a fresh code)."""
-    if sending.refusal(email) is None:
-        accounts.send_code(email, codes.VERIFY_EMAIL)
-    flow.await_code(codes.VERIFY_EMAIL, email)
+    binding = flow.await_code(codes.VERIFY_EMAIL, email)
+    if sending.claim(email) is None:
+        accounts.send_code(email, codes.VERIFY_EMAIL, binding)
     return advance(url_for("auth.verify"))
 
 
@@ -177,12 +174,12 @@ def reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         email = accounts.normalise_email(form.email.data)
-        refusal = sending.refusal(email)
+        refusal = sending.claim(email)
         if refusal:
             form.email.errors.append(refusal)
             return show("auth/_reset.html", form, 429)
-        accounts.send_code(email, codes.RESET_PASSWORD)
-        flow.await_code(codes.RESET_PASSWORD, email)
+        binding = flow.await_code(codes.RESET_PASSWORD, email)
+        accounts.send_code(email, codes.RESET_PASSWORD, binding)
         return advance(url_for("auth.reset_code"))
     return show("auth/_reset.html", form)
 

@@ -1,17 +1,31 @@
-"""Flask-Login glue: the session token as the user id, fresh sessions at login."""
+"""Flask-Login glue: who is logged in, and the server-side record of each login.
+
+Flask-Login's id is the account's session token (replaced on a password
+change or reset, which ends every session); each login also gets a
+`LoginSession` row, named in the cookie, which logging out deletes.
+"""
 from flask import redirect, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..extensions import db, login_manager
 from ..htmx import current_page
-from ..models import User
+from ..models import LoginSession, User
 from ..navigation import NEXT_KEY
+
+LOGIN_KEY = "login"
 
 
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == session_token))
+    login = session.get(LOGIN_KEY)
+    if not login:
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.session_token == session_token, LoginSession.token == login)
+    )
 
 
 @login_manager.unauthorized_handler
@@ -22,12 +36,25 @@ def ask_to_log_in():
 def start(user: User) -> None:
     """A new session for `user`: nothing of the old one survives but `next`."""
     next_page = session.get(NEXT_KEY)
-    session.clear()
+    end()
+    login = LoginSession(user_id=user.id)
+    db.session.add(login)
+    db.session.commit()
     login_user(user)
+    session[LOGIN_KEY] = login.token
     if next_page:
         session[NEXT_KEY] = next_page
 
 
 def end() -> None:
-    logout_user()
+    """Forget this browser's login, on the server first."""
+    login = session.get(LOGIN_KEY)
+    if login:
+        db.session.execute(delete(LoginSession).where(LoginSession.token == login))
+        db.session.commit()
     session.clear()
+    logout_user()
+
+
+def end_all(user: User) -> None:
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))

@@ -15,6 +15,7 @@ def catalogue_page():
     query = request.args.get("q", "").strip()[:200]
     tag = request.args.get("tag", "").strip()[:80]
     year = request.args.get("year", type=int)
+    year = year if year and 1 <= year <= 9999 else None
     number = request.args.get("page", 1, type=int)
     page = catalogue.find(query, tag, year, number)
     return render(
@@ -46,7 +47,7 @@ def poster(video_id: int):
 @blueprint.route("/files/<int:rendition_id>", methods=["GET", "HEAD"])
 def download(rendition_id: int):
     rendition = db.get_or_404(Rendition, rendition_id)
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or not current_user.is_verified:
         return redirect(url_for("auth.login", next=url_for("media.video", video_id=rendition.video_id)))
     return serving.file_response(rendition, current_user, via_link=False)
 

@@ -6,9 +6,10 @@ If-Range, ETag and Last-Modified with 304s, HEAD, and an RFC 6266
 gunicorn serves with sendfile(2). With `DOWNLOAD_ACCEL` the web server in
 front sends the bytes (and handles ranges) instead.
 """
+import logging
 import re
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from werkzeug.utils import send_file
 
 from ..extensions import db
@@ -16,11 +17,17 @@ from ..models import User
 from . import storage
 from .models import Download, Rendition
 
+log = logging.getLogger("portal.media")
+
 
 def file_response(rendition: Rendition, user: User, via_link: bool):
     accel = current_app.config["DOWNLOAD_ACCEL"]
+    path = storage.path_of(rendition.stored_path)
+    if not path.is_file():
+        log.error("file %s of video %s is missing from the media root", rendition.id, rendition.video_id)
+        abort(404)
     response = send_file(
-        storage.path_of(rendition.stored_path),
+        path,
         request.environ,
         mimetype=rendition.content_type,
         as_attachment=True,

@@ -1,0 +1,22 @@
+"""Who is asking: the unit that per-client limits count."""
+import ipaddress
+
+from flask import request
+
+
+def client_network() -> str:
+    """The client's IPv4 address, or its IPv6 /64 (one household or office).
+
+    One IPv6 client commonly holds a whole /64, so counting single addresses
+    would let it rotate past every limit.
+    """
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
