@@ -27,6 +27,7 @@ ERROR_MESSAGES = {
         "Too many attempts",
         "Too many attempts came from your network. Please wait a few minutes and try again.",
     ),
+    500: ("Something went wrong", "An error on our side stopped this. Please try again in a moment."),
 }
 
 

@@ -28,9 +28,38 @@
     }
   });
 
+  // The dialog shares the document with the page under it, and that page may
+  // be a step page with the very same ids ("email", "step-title"): labels and
+  // descriptions in the dialog would point at the page's fields. So everything
+  // in the dialog gets ids of its own, and the references follow.
+  var ID_PREFIX = "dialog-";
+  var ID_REFERENCES = ["aria-labelledby", "aria-describedby", "aria-controls", "aria-errormessage"];
+
+  function keepIdsApart(container) {
+    var renamed = {};
+    container.querySelectorAll("[id]").forEach(function (element) {
+      if (element.id.indexOf(ID_PREFIX) !== 0) {
+        renamed[element.id] = ID_PREFIX + element.id;
+        element.id = renamed[element.id];
+      }
+    });
+    container.querySelectorAll("label[for]").forEach(function (label) {
+      label.htmlFor = renamed[label.htmlFor] || label.htmlFor;
+    });
+    ID_REFERENCES.forEach(function (name) {
+      container.querySelectorAll("[" + name + "]").forEach(function (element) {
+        var ids = element.getAttribute(name).split(/\s+/).map(function (id) {
+          return renamed[id] || id;
+        });
+        element.setAttribute(name, ids.join(" "));
+      });
+    });
+  }
+
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target === dialogBody) {
+      keepIdsApart(dialogBody);
       if (!dialog.open) {
         dialog.showModal();
       }
@@ -46,6 +75,53 @@
     if (header && event.detail.elt === header && document.activeElement === document.body && !dialog.open) {
       focusFirst(header.querySelector("nav"));
     }
+  });
+
+  // A step that failed on the server or on the way says so, instead of
+  // leaving the person with a button that seemingly does nothing. (4xx answers
+  // are steps with their own messages; these events come for 5xx and network
+  // errors.)
+  var REQUEST_ERRORS = {
+    "htmx:responseError": "Something went wrong on our side. Please try again in a moment.",
+    "htmx:sendError": "The portal could not be reached. Check your connection and try again.",
+    "htmx:timeout": "The portal could not be reached. Check your connection and try again."
+  };
+
+  function showRequestError(host, text) {
+    var step = host.querySelector(".step");
+    if (!step) {
+      // Nothing to add the message to (the step itself did not load): show it as a step.
+      step = document.createElement("section");
+      step.className = "step";
+      var title = document.createElement("h2");
+      title.id = (host === dialogBody ? ID_PREFIX : "") + "step-title";
+      title.tabIndex = -1;
+      title.textContent = "Something went wrong";
+      step.appendChild(title);
+      host.replaceChildren(step);
+    }
+    var note = step.querySelector(".request-error");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "request-error";
+      note.setAttribute("role", "alert");
+      var heading = step.querySelector("h2");
+      step.insertBefore(note, heading ? heading.nextSibling : step.firstChild);
+    }
+    note.textContent = text;
+    if (host === dialogBody && !dialog.open) {
+      dialog.showModal();
+      focusFirst(dialogBody);
+    }
+  }
+
+  Object.keys(REQUEST_ERRORS).forEach(function (name) {
+    document.body.addEventListener(name, function (event) {
+      var host = event.detail.target;
+      if (host && host.matches && host.matches("[data-step-host]")) {
+        showRequestError(host, REQUEST_ERRORS[name]);
+      }
+    });
   });
 
   // The server ends a dialog with HX-Trigger: close-dialog.

@@ -165,3 +165,15 @@ def test_a_wrong_type_of_request_body_gets_a_4xx(app, visitor):
 @pytest.fixture
 def client_app(app):
     return app.test_client()
+
+
+def test_a_server_error_gets_the_portal_s_own_page(app):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("internal detail")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text and "<html" in response.text
+    assert "internal detail" not in response.text

@@ -4,7 +4,8 @@ Flask-Login's id is the account's session token (replaced on a password
 change or reset, which ends every session); each login also gets a
 `LoginSession` row, named in the cookie, which logging out deletes.
 """
-from flask import redirect, session, url_for
+from flask import g, redirect, session, url_for
+from flask_wtf.csrf import generate_csrf
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
@@ -54,6 +55,11 @@ def end() -> None:
         db.session.commit()
     session.clear()
     logout_user()
+    # Flask-WTF caches this request's token, which belonged to the cleared
+    # session: mint the new session's token now, once, so parallel htmx
+    # requests that follow do not each mint (and overwrite) their own.
+    g.pop("csrf_token", None)
+    generate_csrf()
 
 
 def end_all(user: User) -> None:

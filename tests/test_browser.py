@@ -1,0 +1,446 @@
+"""The account dialogs in a real browser: Debian's chromium through Playwright.
+
+The app runs on a live server with its mail worker and real time; codes
+arrive over SMTP. With JavaScript, each test marks the window first: if the
+mark is still there at the end, every step happened in place, without a page
+load. Every page fails its test on a Content-Security-Policy violation, an
+uncaught script error or a 5xx answer (see `browse`).
+"""
+import re
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+
+from browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    STEP_TIMEOUT_MS,
+    WATCH_HTMX,
+    ConsoleWatch,
+    LiveServer,
+    htmx_ready,
+    require_chromium,
+    unavailable,
+    wait_for_code,
+)
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD
+from conftest import test_settings as app_settings
+from portal import create_app, passwords
+from portal.clock import now
+from portal.extensions import db
+from portal.models import User
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # the `test` extra installs it; the fixture says what is missing
+    expect = sync_playwright = None
+
+pytestmark = pytest.mark.browser
+
+ADA = "ada@example.org"
+CHECK_YOUR_INBOX = "Check your inbox and enter verification code"
+WELCOME = "You have successfully created your account"
+WEAK_PASSWORD = "short pass"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_chromium()
+    if sync_playwright is None:
+        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app(tmp_path, inbox):
+    """The app with its mail worker on, on real time (no test clock)."""
+    app = create_app(
+        app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2),
+        instance_path=str(tmp_path / "instance"),
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@contextmanager
+def browse(browser, live_server, **options):
+    """A fresh context and page on the live server, and a watch on what the browser reports."""
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    context.add_init_script(WATCH_HTMX)
+    page = context.new_page()
+    watch = ConsoleWatch(page)
+    yield page, watch
+    context.close()
+    assert watch.problems() == [], "the browser reported a CSP violation, a script error or a server error"
+
+
+@pytest.fixture
+def page_and_watch(browser, live_server):
+    with browse(browser, live_server) as page_and_watch:
+        yield page_and_watch
+
+
+@pytest.fixture
+def page(page_and_watch):
+    return page_and_watch[0]
+
+
+@pytest.fixture
+def page_without_js(browser, live_server):
+    with browse(browser, live_server, java_script_enabled=False) as (page, _):
+        yield page
+
+
+@pytest.fixture
+def ada(app):
+    """A verified account, made directly in the database."""
+    with app.app_context():
+        db.session.add(
+            User(
+                email=ADA,
+                full_name="Ada Lovelace",
+                password_hash=passwords.hash_password(STRONG_PASSWORD),
+                verified_at=now(),
+            )
+        )
+        db.session.commit()
+    return ADA
+
+
+# --- what a person sees and does ----------------------------------------------
+
+
+def header(page):
+    return page.get_by_role("banner")
+
+
+def visit(page, path):
+    """Open a page and mark its window: a page load would lose the mark."""
+    page.goto(path)
+    page.evaluate("window.__marker = 1")
+
+
+def still_the_same_page(page) -> bool:
+    return page.evaluate("window.__marker") == 1
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def at(path: str):
+    """For `page.wait_for_url`: exactly this path and query."""
+    return lambda url: path_of(url) == path
+
+
+def click(locator):
+    """Click an htmx-powered control, once htmx has processed it."""
+    htmx_ready(locator).click()
+
+
+def step(page, title):
+    """The open dialog showing the step `title`, once htmx has settled it.
+
+    Until then htmx may still move focus to the step's autofocus field, and
+    typing would land in the wrong one.
+    """
+    dialog = page.get_by_role("dialog", name=title, exact=True)
+    expect(dialog).to_be_visible()
+    htmx_ready(dialog.get_by_role("heading", name=title, exact=True))
+    return dialog
+
+
+def open_from_header(page, link_name, title):
+    click(header(page).get_by_role("link", name=link_name, exact=True))
+    return step(page, title)
+
+
+def fill_registration(form, password=STRONG_PASSWORD):
+    form.get_by_label("Full name").fill("Ada Lovelace")
+    form.get_by_label("Email", exact=True).fill(ADA)
+    form.get_by_label("Organisation").fill("Analytical Engines Ltd")
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_label("Confirm password", exact=True).fill(password)
+
+
+def fill_log_in(form, email=ADA, password=STRONG_PASSWORD):
+    form.get_by_label("Email", exact=True).fill(email)
+    form.get_by_label("Password", exact=True).fill(password)
+
+
+def fill_new_password(form, password=OTHER_PASSWORD):
+    form.get_by_label("New password", exact=True).fill(password)
+    form.get_by_label("Confirm new password", exact=True).fill(password)
+
+
+def expect_logged_in(page):
+    expect(header(page).get_by_role("button", name="Log out")).to_be_visible()
+    expect(header(page).get_by_role("link", name="My account")).to_be_visible()
+    expect(header(page).get_by_role("link", name="Log in", exact=True)).to_have_count(0)
+
+
+def expect_logged_out(page):
+    expect(header(page).get_by_role("link", name="Log in", exact=True)).to_be_visible()
+    expect(header(page).get_by_role("button", name="Log out")).to_have_count(0)
+
+
+# --- with JavaScript: the dialog ------------------------------------------------
+
+
+def test_log_in_opens_a_modal_dialog_in_place_and_escape_gives_focus_back(page):
+    visit(page, "/")
+    log_in_link = header(page).get_by_role("link", name="Log in", exact=True)
+
+    dialog = open_from_header(page, "Log in", "Log in")
+
+    assert page.evaluate("document.getElementById('dialog').matches(':modal')")
+    expect(dialog.get_by_label("Email", exact=True)).to_be_focused()
+    assert still_the_same_page(page)
+    assert path_of(page.url) == "/"
+
+    page.keyboard.press("Escape")
+
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(log_in_link).to_be_focused()
+    assert still_the_same_page(page)
+
+
+def test_a_person_registers_verifies_subscribes_and_logs_out_without_leaving_the_page(page, inbox):
+    """Verifying starts a new session; the next step and the new header are
+    fetched at once, and both must carry forms that work."""
+    visit(page, "/")
+    dialog = open_from_header(page, "Create an account", "Create an account")
+    expect(dialog.get_by_label("Full name")).to_be_focused()
+
+    fill_registration(dialog)
+    click(dialog.get_by_role("button", name="Create account"))
+
+    dialog = step(page, CHECK_YOUR_INBOX)
+    code_field = dialog.get_by_label("Verification code", exact=True)
+    expect(code_field).to_be_focused()
+    code_field.press_sequentially(wait_for_code(inbox, ADA))
+    code_field.press("Enter")
+
+    dialog = step(page, WELCOME)
+    expect_logged_in(page)
+    assert still_the_same_page(page)
+
+    click(dialog.get_by_role("button", name="Subscribe to our newsletter"))
+
+    expect(dialog.get_by_role("status")).to_contain_text("subscribed")
+    assert still_the_same_page(page)
+    assert path_of(page.url) == "/"
+
+    page.keyboard.press("Escape")
+    header(page).get_by_role("button", name="Log out").click()
+    expect_logged_out(page)
+
+
+def test_a_weak_password_keeps_the_dialog_open_and_focuses_the_field(page):
+    visit(page, "/")
+    dialog = open_from_header(page, "Create an account", "Create an account")
+
+    fill_registration(dialog, password=WEAK_PASSWORD)
+    click(dialog.get_by_role("button", name="Create account"))
+
+    password = dialog.get_by_label("Password", exact=True)
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(password).to_be_focused()
+    expect(password).to_have_value("")
+    unmet = passwords.unmet_rules(WEAK_PASSWORD)
+    assert len(unmet) >= 4
+    for message in unmet:
+        expect(dialog.get_by_role("listitem").filter(has_text=message)).to_be_visible()
+        expect(password).to_have_accessible_description(re.compile(re.escape(message)))
+    expect(page.get_by_role("dialog", name="Create an account", exact=True)).to_be_visible()
+    assert still_the_same_page(page)
+
+
+def test_a_dialog_over_a_step_page_is_labelled_by_its_own_heading_and_fields(page):
+    """The log-in page and the registration dialog both have an "Email" field."""
+    visit(page, "/login")
+    dialog = open_from_header(page, "Create an account", "Create an account")
+
+    dialog.get_by_text("Email", exact=True).click()
+
+    email = dialog.get_by_label("Email", exact=True)
+    expect(email).to_be_focused()
+    expect(email).to_have_accessible_name("Email")
+    assert still_the_same_page(page)
+
+
+def test_a_forgotten_password_is_reset_in_the_dialog_and_the_person_stays_on_their_page(page, inbox, ada):
+    visit(page, "/?page=2")
+    dialog = open_from_header(page, "Log in", "Log in")
+
+    click(dialog.get_by_role("link", name="Forgot your password?"))
+    dialog = step(page, "Reset password")
+    expect(dialog.get_by_label("Email", exact=True)).to_be_focused()
+    dialog.get_by_label("Email", exact=True).fill(ada)
+    click(dialog.get_by_role("button", name="Reset password"))
+
+    dialog = step(page, CHECK_YOUR_INBOX)
+    dialog.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, ada))
+    click(dialog.get_by_role("button", name="Verify"))
+
+    dialog = step(page, "Create a new password")
+    expect(dialog.get_by_label("New password", exact=True)).to_be_focused()
+    fill_new_password(dialog)
+    click(dialog.get_by_role("button", name="Update password"))
+
+    dialog = step(page, "Your password has been updated")
+    click(dialog.get_by_role("link", name="Return and log in"))
+
+    dialog = step(page, "Log in")
+    expect(dialog.get_by_label("Email", exact=True)).to_be_focused()
+    fill_log_in(dialog, ada, OTHER_PASSWORD)
+    click(dialog.get_by_role("button", name="Log in", exact=True))
+
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect_logged_in(page)
+    assert path_of(page.url) == "/?page=2"
+    assert still_the_same_page(page)
+
+
+def test_a_registered_person_logs_in_and_the_header_changes_in_place(page, ada):
+    visit(page, "/")
+    dialog = open_from_header(page, "Log in", "Log in")
+
+    fill_log_in(dialog, ada)
+    click(dialog.get_by_role("button", name="Log in", exact=True))
+
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect_logged_in(page)
+    expect(header(page).get_by_role("link", name="My account")).to_be_focused()
+    assert still_the_same_page(page)
+    assert path_of(page.url) == "/"
+
+
+def test_a_wrong_password_keeps_the_dialog_open_with_a_message(page, ada):
+    visit(page, "/")
+    dialog = open_from_header(page, "Log in", "Log in")
+
+    fill_log_in(dialog, ada, OTHER_PASSWORD)
+    click(dialog.get_by_role("button", name="Log in", exact=True))
+
+    password = dialog.get_by_label("Password", exact=True)
+    expect(dialog.get_by_text("The email or password is not right.")).to_be_visible()
+    expect(password).to_be_focused()
+    expect(password).to_have_value("")
+    expect_logged_out(page)
+    assert still_the_same_page(page)
+
+
+def test_a_server_error_in_the_dialog_is_reported_not_swallowed(page_and_watch, ada):
+    page, watch = page_and_watch
+    watch.expect_server_error("POST", "/login")
+
+    def fail_to_log_in(route):
+        if route.request.method == "POST":
+            route.fulfill(status=500, content_type="text/plain", body="failure")
+        else:
+            route.continue_()
+
+    page.route("**/login", fail_to_log_in)
+    visit(page, "/")
+    dialog = open_from_header(page, "Log in", "Log in")
+
+    fill_log_in(dialog, ada)
+    click(dialog.get_by_role("button", name="Log in", exact=True))
+
+    expect(dialog.get_by_role("alert")).to_contain_text("Something went wrong")
+    expect(dialog.get_by_label("Email", exact=True)).to_have_value(ada)
+    expect_logged_out(page)
+    assert still_the_same_page(page)
+
+
+# --- without JavaScript: the same links are ordinary pages ----------------------
+
+
+def test_without_javascript_a_person_registers_on_ordinary_pages(page_without_js, inbox):
+    page = page_without_js
+    page.goto("/")
+    header(page).get_by_role("link", name="Create an account", exact=True).click()
+    page.wait_for_url(at("/register?next=/"))
+
+    fill_registration(page)
+    page.get_by_role("button", name="Create account").click()
+
+    page.wait_for_url(at("/verify"))
+    expect(page.get_by_role("heading", name=CHECK_YOUR_INBOX)).to_be_visible()
+    page.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, ADA))
+    page.get_by_role("button", name="Verify").click()
+
+    page.wait_for_url(at("/welcome"))
+    expect(page.get_by_role("heading", name=WELCOME)).to_be_visible()
+    expect_logged_in(page)
+    page.get_by_role("button", name="Subscribe to our newsletter").click()
+
+    expect(page.get_by_role("status")).to_contain_text("subscribed")
+
+
+def test_without_javascript_a_registered_person_logs_in_on_an_ordinary_page(page_without_js, ada):
+    page = page_without_js
+    page.goto("/")
+    header(page).get_by_role("link", name="Log in", exact=True).click()
+    page.wait_for_url(at("/login?next=/"))
+
+    fill_log_in(page, ada)
+    page.get_by_role("button", name="Log in", exact=True).click()
+
+    page.wait_for_url(at("/"))
+    expect_logged_in(page)
+
+
+def test_without_javascript_a_password_is_reset_on_ordinary_pages(page_without_js, inbox, ada):
+    page = page_without_js
+    page.goto("/?page=2")
+    header(page).get_by_role("link", name="Log in", exact=True).click()
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.wait_for_url(at("/reset"))
+
+    page.get_by_label("Email", exact=True).fill(ada)
+    page.get_by_role("button", name="Reset password").click()
+    page.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, ada))
+    page.get_by_role("button", name="Verify").click()
+    fill_new_password(page)
+    page.get_by_role("button", name="Update password").click()
+    expect(page.get_by_role("heading", name="Your password has been updated")).to_be_visible()
+    page.get_by_role("link", name="Return and log in").click()
+    fill_log_in(page, ada, OTHER_PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+
+    page.wait_for_url(at("/?page=2"))
+    expect_logged_in(page)
+
+
+# --- Content-Security-Policy --------------------------------------------------
+
+
+def test_a_csp_violation_would_fail_these_tests(page_and_watch):
+    """Every test above fails on a CSP message; this shows such a message is seen."""
+    page, watch = page_and_watch
+    page.goto("/")
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate(
+            """() => { const script = document.createElement("script");
+                       script.textContent = "window.__inline = 1";
+                       document.body.append(script); }"""
+        )
+
+    assert watch.csp_violations()
+    assert page.evaluate("window.__inline") is None
+    watch.messages.clear()
