@@ -121,3 +121,17 @@ def test_the_terms_of_use_are_a_setting(app, add_video):
     app.config["TERMS_OF_USE"] = "Credit: Example Org."
     video_id, _ = add_video()
     assert "Credit: Example Org." in app.test_client().get(f"/videos/{video_id}").text
+
+
+def test_an_added_or_removed_video_shows_at_once(app, library, add_video):
+    from portal.extensions import db
+    from portal.media import library as media_library
+    from portal.media.models import Video
+
+    client = app.test_client()
+    assert len(titles(client.get("/").text)) == 3
+    add_video("Brand new briefing", recorded_on=date(2026, 11, 1))
+    assert titles(client.get("/").text)[0] == "Brand new briefing"
+    with app.app_context():
+        media_library.remove_video(db.session.get(Video, library["new"]))
+    assert "New press conference" not in titles(client.get("/").text)

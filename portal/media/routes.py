@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..htmx import render
-from . import catalogue, links, serving, storage
+from . import links, listing_cache, serving, storage
 from .models import Rendition, Video
 
 blueprint = Blueprint("media", __name__)
@@ -17,16 +17,14 @@ def catalogue_page():
     year = request.args.get("year", type=int)
     year = year if year and 1 <= year <= 9999 else None
     number = request.args.get("page", 1, type=int)
-    page = catalogue.find(query, tag, year, number)
+    listed = listing_cache.listing(query, tag, year, number)
     return render(
-        "media/_results.html",
+        "media/_listing.html",
         page="media/catalogue.html",
-        results=page,
+        listing=listed,
         query=query,
         tag=tag,
         year=year,
-        tags=catalogue.tag_names(),
-        years=catalogue.years(),
     )
 
 
