@@ -124,6 +124,21 @@
     });
   });
 
+  // "Copy link" beside a personal download link.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) {
+      return;
+    }
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    source.select();
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(source.value).then(function () {
+        button.textContent = "Copied";
+      });
+    }
+  });
+
   // The server ends a dialog with HX-Trigger: close-dialog.
   document.body.addEventListener("close-dialog", function () {
     if (dialog.open) {

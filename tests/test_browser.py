@@ -444,3 +444,39 @@ def test_a_csp_violation_would_fail_these_tests(page_and_watch):
     assert watch.csp_violations()
     assert page.evaluate("window.__inline") is None
     watch.messages.clear()
+
+
+# --- the media library ------------------------------------------------------------
+
+
+def test_search_results_update_in_place_as_one_types_and_the_url_is_shareable(page, add_video):
+    from datetime import date
+
+    add_video("Speech on maritime security", recorded_on=date(2025, 6, 3))
+    add_video("B-roll: ministers arrive", recorded_on=date(2026, 10, 13))
+    visit(page, "/")
+    results = page.locator("#results")
+    expect(results.get_by_role("link", name="B-roll: ministers arrive")).to_be_visible()
+
+    htmx_ready(page.get_by_label("Search videos")).press_sequentially("mariti", delay=40)
+
+    expect(results.get_by_role("link", name="B-roll: ministers arrive")).to_have_count(0)
+    expect(results.get_by_role("link", name="Speech on maritime security")).to_be_visible()
+    page.wait_for_url(lambda url: "q=mariti" in url)
+    assert still_the_same_page(page)
+
+
+def test_a_visitor_s_download_opens_the_log_in_dialog_and_then_offers_the_files(page, ada, add_video):
+    video_id, [file_id] = add_video("Speech in Lisbon")
+    visit(page, f"/videos/{video_id}")
+    click(page.get_by_role("link", name="Download HD 1080p MP4 (1.0 kB)"))
+    dialog = step(page, "Log in")
+
+    fill_log_in(dialog, ada)
+    click(dialog.get_by_role("button", name="Log in", exact=True))
+
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect_logged_in(page)
+    assert path_of(page.url) == f"/videos/{video_id}" and still_the_same_page(page)
+    download = page.get_by_role("link", name="Download HD 1080p MP4 (1.0 kB)")
+    expect(download).to_have_attribute("href", f"/files/{file_id}")
