@@ -68,6 +68,8 @@ class Defaults:
     # The media library. MEDIA_ROOT None: `instance/media`.
     MEDIA_ROOT = None
     CATALOGUE_PAGE_SIZE = 24
+    # How stale another process's change to the library may look on a page.
+    CATALOGUE_CACHE_SECONDS = 2.0
     DOWNLOAD_LINK_LIFETIME = 24 * HOUR
     # None: the portal streams files; "nginx": X-Accel-Redirect; "sendfile": X-Sendfile.
     DOWNLOAD_ACCEL = None

@@ -135,3 +135,26 @@ def test_an_added_or_removed_video_shows_at_once(app, library, add_video):
     with app.app_context():
         media_library.remove_video(db.session.get(Video, library["new"]))
     assert "New press conference" not in titles(client.get("/").text)
+
+
+def test_a_logged_in_person_never_gets_a_visitor_s_cached_page(app, library, verified):
+    assert "Log in" in app.test_client().get("/").text  # cached for visitors
+    html = verified.client.get("/").text
+    assert "Log out" in html and "My account" in html
+
+
+def test_another_process_s_change_shows_within_the_cache_seconds(app, library):
+    import time
+
+    from portal.extensions import db
+    from portal.media.models import Video
+
+    app.config["CATALOGUE_CACHE_SECONDS"] = 0.2
+    client = app.test_client()
+    client.get("/")
+    with app.app_context():  # as `portal media remove` in another process would: no forget() here
+        video = db.session.get(Video, library["new"])
+        db.session.delete(video)
+        db.session.commit()
+    time.sleep(0.3)
+    assert "New press conference" not in titles(client.get("/").text)

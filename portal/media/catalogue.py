@@ -3,12 +3,22 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
+from flask import current_app, render_template
+from markupsafe import Markup
 from sqlalchemy import func, nulls_last, select
 
 from ..extensions import db
 from . import search
 from .models import Tag, Video, video_tags
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The rendered results with the filter choices beside them."""
+
+    html: Markup
+    tags: list[str]
+    years: list[int]
 
 
 @dataclass
@@ -47,3 +57,10 @@ def tag_names() -> list[str]:
 def years() -> list[int]:
     dates = db.session.scalars(select(Video.recorded_on).where(Video.recorded_on.is_not(None)))
     return sorted({day.year for day in dates}, reverse=True)
+
+
+def listing(query: str, tag: str, year: int | None, number: int) -> Listing:
+    results = find(query, tag, year, number)
+    # Rendered (and escaped) by our own template: safe to embed as it is.
+    html = Markup(render_template("media/_results.html", results=results, query=query, tag=tag, year=year))
+    return Listing(html=html, tags=tag_names(), years=years())

@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from ..extensions import db
-from . import search, storage
+from . import listing_cache, search, storage
 from .models import Rendition, Tag, Video
 
 DESCRIPTION_FILES = ("video.toml", "video.json")
@@ -69,6 +69,7 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -
             video.poster = storage.store_copy(new.poster, folder)[0]
         search.index_video(video)
         db.session.commit()
+        listing_cache.forget()
     except BaseException:
         db.session.rollback()
         storage.remove_folder(folder)
@@ -80,6 +81,7 @@ def remove_video(video: Video) -> None:
     search.unindex_video(video.id)
     db.session.delete(video)
     db.session.commit()
+    listing_cache.forget()
     storage.remove_folder(str(video.id))
 
 

@@ -1,37 +1,33 @@
-"""Rendered catalogue listings, kept per process until the library changes.
+"""Rendered catalogue pages, kept per process while the library stays the same.
 
-The listing (results and filter choices) is the same for every visitor, and
-the library changes rarely, so each process keeps the rendered HTML of the
-most asked listings. Every request reads the library's version from the
-database (one small query), so an added or removed video shows at once on
-every worker and host.
+The catalogue is the same for every visitor who is not logged in, and the
+library changes rarely, so each process keeps the rendered HTML of the most
+asked listings (results and filter choices) and of whole anonymous pages.
+The library's version is read from the database at most every
+`CATALOGUE_CACHE_SECONDS`, and this process forgets everything at once when
+it adds or removes a video itself; another worker or host sees such a change
+within those seconds.
 """
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from typing import Callable
 
-from flask import current_app, render_template
-from markupsafe import Markup
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
-from . import catalogue
 from .models import Video
 
-SIZE = 256
-
-
-@dataclass(frozen=True)
-class Listing:
-    html: Markup
-    tags: list[str]
-    years: list[int]
+SIZE = 512
 
 
 class _Cache:
     def __init__(self):
-        self.listings: OrderedDict = OrderedDict()
+        self.entries: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
+        self.version = None
+        self.checked_at = 0.0
 
 
 def _cache() -> _Cache:
@@ -43,19 +39,31 @@ def library_version() -> tuple:
     return tuple(db.session.execute(select(func.count(Video.id), func.max(Video.id))).one())
 
 
-def listing(query: str, tag: str, year: int | None, number: int) -> Listing:
+def _current_version(cache: _Cache) -> tuple:
+    if cache.version is None or time.monotonic() - cache.checked_at > current_app.config["CATALOGUE_CACHE_SECONDS"]:
+        cache.version, cache.checked_at = library_version(), time.monotonic()
+    return cache.version
+
+
+def cached(key: tuple, build: Callable):
+    """`build()`'s result for `key` in the library as it is now."""
     cache = _cache()
-    key = (library_version(), query, tag, year, number)
+    key = (_current_version(cache), *key)
     with cache.lock:
-        if key in cache.listings:
-            cache.listings.move_to_end(key)
-            return cache.listings[key]
-    results = catalogue.find(query, tag, year, number)
-    # Rendered (and escaped) by our own template: safe to embed as it is.
-    html = Markup(render_template("media/_results.html", results=results, query=query, tag=tag, year=year))
-    made = Listing(html=html, tags=catalogue.tag_names(), years=catalogue.years())
+        if key in cache.entries:
+            cache.entries.move_to_end(key)
+            return cache.entries[key]
+    value = build()
     with cache.lock:
-        cache.listings[key] = made
-        while len(cache.listings) > SIZE:
-            cache.listings.popitem(last=False)
-    return made
+        cache.entries[key] = value
+        while len(cache.entries) > SIZE:
+            cache.entries.popitem(last=False)
+    return value
+
+
+def forget() -> None:
+    """The library changed here: nothing cached stands."""
+    cache = _cache()
+    with cache.lock:
+        cache.entries.clear()
+        cache.version = None

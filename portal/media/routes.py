@@ -3,8 +3,8 @@ from flask import Blueprint, abort, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..htmx import render
-from . import links, listing_cache, serving, storage
+from ..htmx import is_htmx, render
+from . import catalogue, links, listing_cache, serving, storage
 from .models import Rendition, Video
 
 blueprint = Blueprint("media", __name__)
@@ -17,15 +17,17 @@ def catalogue_page():
     year = request.args.get("year", type=int)
     year = year if year and 1 <= year <= 9999 else None
     number = request.args.get("page", 1, type=int)
-    listed = listing_cache.listing(query, tag, year, number)
-    return render(
-        "media/_listing.html",
-        page="media/catalogue.html",
-        listing=listed,
-        query=query,
-        tag=tag,
-        year=year,
-    )
+    listing = listing_cache.cached(("listing", query, tag, year, number),
+                                   lambda: catalogue.listing(query, tag, year, number))
+
+    def page():
+        return render("media/_listing.html", page="media/catalogue.html", listing=listing, query=query,
+                      tag=tag, year=year).get_data(as_text=True)
+
+    if is_htmx() or current_user.is_authenticated:
+        return page()
+    # Whole pages only for visitors who are not logged in: theirs are all alike.
+    return listing_cache.cached(("page", request.full_path), page)
 
 
 @blueprint.get("/videos/<int:video_id>")
