@@ -56,9 +56,10 @@ def _register_blueprints(app: Flask) -> None:
     from .account.routes import blueprint as account
     from .auth.routes import blueprint as auth
     from .media.routes import blueprint as media
+    from .newsletter.routes import blueprint as newsletter
     from .pages import blueprint as pages
 
-    for blueprint in (pages, auth, account, media):
+    for blueprint in (pages, auth, account, media, newsletter):
         app.register_blueprint(blueprint)
 
 

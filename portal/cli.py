@@ -17,8 +17,9 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     from .media.commands import demo_command, downloads_group, media_group
+    from .newsletter.commands import newsletter_group
 
-    for command in (mail_group, media_group, downloads_group, demo_command):
+    for command in (mail_group, media_group, downloads_group, demo_command, newsletter_group):
         app.cli.add_command(command)
 
 

@@ -144,6 +144,8 @@ class OutboxMail(db.Model):
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200))
+    # Extra header fields as JSON (List-Unsubscribe on newsletters).
+    headers: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     # queued -> sending -> sent | failed; back to queued on a temporary error.
     status: Mapped[str] = mapped_column(String(10), default="queued")

@@ -2,7 +2,7 @@
 from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth import accounts
+from ..newsletter import subscriptions
 from ..auth.forms import ButtonForm
 from ..htmx import advance, render
 
@@ -19,7 +19,7 @@ def overview():
 @login_required
 def newsletter():
     if request.form.get("subscribed") == "yes":
-        accounts.subscribe(current_user, "account")
+        subscriptions.subscribe(current_user, "account")
     else:
-        accounts.unsubscribe(current_user)
+        subscriptions.unsubscribe(current_user)
     return advance(url_for("account.overview"))

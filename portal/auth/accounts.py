@@ -121,20 +121,6 @@ def set_new_password(user: User, password: str) -> None:
     db.session.commit()
 
 
-def subscribe(user: User, source: str) -> None:
-    """Record newsletter consent: when, and from where (`offer`, `account`)."""
-    if not user.is_subscribed:
-        user.newsletter_subscribed_at = now()
-        user.newsletter_consent_source = source
-        db.session.commit()
-
-
-def unsubscribe(user: User) -> None:
-    user.newsletter_subscribed_at = None
-    user.newsletter_consent_source = None
-    db.session.commit()
-
-
 def _new_user(email: str, details: dict) -> User:
     """A new, unverified account; if a parallel request made it first, that one."""
     user = User(

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from .. import codes, sending
 from ..extensions import limiter
 from ..htmx import advance, finish, render
+from ..newsletter import subscriptions
 from ..navigation import next_page, pop_next_page, remember_next
 from . import accounts, flow, sessions
 from .forms import ButtonForm, CodeForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
@@ -134,7 +135,7 @@ def welcome():
 @blueprint.post("/welcome/subscribe")
 @login_required
 def subscribe():
-    accounts.subscribe(current_user, "offer")
+    subscriptions.subscribe(current_user, "offer")
     return advance(url_for("auth.welcome"))
 
 

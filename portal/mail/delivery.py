@@ -6,6 +6,7 @@ with FOR UPDATE SKIP LOCKED so workers don't queue behind each other. A worker
 that dies leaves its rows "sending" until their lease runs out; then any
 worker takes them again.
 """
+import json
 import logging
 import random
 import smtplib
@@ -126,6 +127,7 @@ def _message(row: OutboxMail) -> Message:
         html=row.html_body,
         reply_to=current_app.config["MAIL_REPLY_TO"],
         date=row.created_at.timestamp(),
+        extra_headers=json.loads(row.headers) if row.headers else None,
     )
     # The same Message-ID on every try lets mail clients drop a rare duplicate.
     message.msgId = row.message_id

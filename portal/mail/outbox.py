@@ -1,4 +1,5 @@
 """Write mails to the outbox in the caller's transaction; nothing is sent here."""
+import json
 from email.utils import make_msgid
 
 from flask import current_app, render_template
@@ -11,7 +12,7 @@ from ..models import OutboxMail
 ENQUEUED_FLAG = "portal.mail_enqueued"
 
 
-def enqueue(recipient: str, template: str, subject: str, **context) -> OutboxMail:
+def enqueue(recipient: str, template: str, subject: str, headers: dict | None = None, **context) -> OutboxMail:
     """Queue the mail rendered from `mail/<template>.txt` (and `.html` if present).
 
     The row joins the current transaction: it is sent if, and only if, the
@@ -24,6 +25,7 @@ def enqueue(recipient: str, template: str, subject: str, **context) -> OutboxMai
         text_body=render_template(f"mail/{template}.txt", **context),
         html_body=_render_optional(f"mail/{template}.html", context),
         message_id=make_msgid(domain=_sender_domain()),
+        headers=json.dumps(headers) if headers else None,
     )
     db.session.add(mail)
     db.session.info[ENQUEUED_FLAG] = True

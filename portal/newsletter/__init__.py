@@ -1,0 +1,1 @@
+"""The newsletter: consent, one-click unsubscribe, and sending through the outbox."""

@@ -1,0 +1,25 @@
+"""Unsubscribing from a newsletter mail, without logging in."""
+from flask import Blueprint, request
+
+from ..extensions import csrf
+from ..htmx import render
+from . import models, subscriptions  # noqa: F401  (models: their tables join the schema)
+
+blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
+
+
+@blueprint.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """GET shows one button; POST (that button, or a mail client's RFC 8058
+    one-click POST) unsubscribes. The signed token is the authority, which is
+    why this one form needs no CSRF token: no other site can forge it.
+    Link scanners only GET, so they never unsubscribe anyone."""
+    user = subscriptions.user_of(token)
+    if user is None:
+        return render("_message.html", 404, title="This link does not work",
+                      message="Check that the whole link was copied from the mail.")
+    if request.method == "POST":
+        subscriptions.unsubscribe(user)
+        return render("newsletter/_unsubscribed.html", email=user.email)
+    return render("newsletter/_unsubscribe.html", email=user.email, is_subscribed=user.is_subscribed)

@@ -1,0 +1,51 @@
+"""Consent to the newsletter: given (when, from where), withdrawn, and the links for it."""
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..clock import now
+from ..extensions import db
+from ..mail import outbox
+from ..models import User
+from ..urls import public_url
+
+SALT = "portal.unsubscribe"
+
+
+def subscribe(user: User, source: str) -> None:
+    """Record consent (`offer`, `account`) and confirm it by mail, in one transaction."""
+    if user.is_subscribed:
+        return
+    user.newsletter_subscribed_at = now()
+    user.newsletter_consent_source = source
+    outbox.enqueue(user.email, "newsletter_welcome", "You are subscribed to our newsletter",
+                   **unsubscribe_mail_parts(user))
+    db.session.commit()
+
+
+def unsubscribe(user: User) -> None:
+    user.newsletter_subscribed_at = None
+    user.newsletter_consent_source = None
+    db.session.commit()
+
+
+def unsubscribe_url(user: User) -> str:
+    """A link that unsubscribes without logging in; it names only the account."""
+    token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT).dumps(user.id)
+    return public_url("newsletter.unsubscribe", token=token)
+
+
+def user_of(token: str) -> User | None:
+    try:
+        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT).loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def unsubscribe_mail_parts(user: User) -> dict:
+    """What every newsletter mail carries: the visible link and RFC 8058's headers."""
+    url = unsubscribe_url(user)
+    return {
+        "unsubscribe_url": url,
+        "headers": {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    }
