@@ -48,3 +48,7 @@ def status_command() -> None:
     )
     for row in errors:
         click.echo(f"#{row.id} to {row.recipient} [{row.status}]: {row.last_error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -60,6 +60,7 @@ class Defaults:
     MAIL_LEASE = 120
     MAIL_RETRY_FOR = 24 * HOUR
     MAIL_RETRY_MAX_DELAY = 300
+    MAIL_RECOVERY_PROBE = 30
 
     SITE_NAME = "Media portal"
     # The address people reach the portal at; every link in a mail is built on it.

@@ -1,5 +1,6 @@
 """Fixtures: an app on a fresh database, a real SMTP server, a settable clock,
 and a visitor who walks the dialogs either as plain pages or as htmx would."""
+import asyncio
 import email
 import email.policy
 import re
@@ -26,7 +27,18 @@ class Inbox:
         self.lock = threading.Lock()
         self.answer = "250 OK"
 
+    delay = 0
+    recipient_delay = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.recipient_delay:
+            await asyncio.sleep(self.recipient_delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if not self.answer.startswith("250"):
             return self.answer
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -42,6 +54,7 @@ class Inbox:
         with self.lock:
             self.messages.clear()
         self.answer = "250 OK"
+        self.delay = self.recipient_delay = 0
 
     is_up = True
 

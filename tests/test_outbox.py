@@ -170,3 +170,89 @@ def test_the_background_worker_delivers_without_being_asked(tmp_path, inbox):
         assert len(inbox.messages) == 1
     finally:
         app.extensions["mail_worker"].stop()
+
+
+def test_after_a_long_outage_waiting_mail_goes_within_a_minute_of_the_server_s_return(app, inbox, clock):
+    inbox.go_down()
+    for number in range(3):
+        queue_one(app, f"person{number}@example.org")
+    for _ in range(8):  # an outage long enough for backoffs of minutes
+        with app.app_context():
+            deliver_due()
+        clock.advance(40)
+    with app.app_context():
+        assert max((row.next_attempt_at - clock.moment).total_seconds() for row in rows(app)) > 60
+    inbox.come_back()
+    for _ in range(3):  # the worker's polls during the next minute
+        with app.app_context():
+            while deliver_due():
+                pass
+        clock.advance(20)
+    assert sorted(m["To"] for m in inbox.messages) == [f"person{n}@example.org" for n in range(3)]
+
+
+def test_a_slow_smtp_server_does_not_slow_registering(tmp_path, inbox):
+    from portal import create_app
+
+    from conftest import Visitor, test_settings
+
+    app = create_app(test_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.1),
+                     instance_path=str(tmp_path / "instance"))
+    inbox.delay = 5
+    visitor = Visitor(app.test_client(), htmx=True)
+    try:
+        visitor.client.get("/")
+        queue_one(app, "first@example.org")  # the worker is now busy with a slow server
+        time.sleep(0.3)
+        started = time.monotonic()
+        response = visitor.register()
+        elapsed = time.monotonic() - started
+        assert "Check your inbox" in response.text
+        assert elapsed < 1.0
+    finally:
+        inbox.delay = 0
+        app.extensions["mail_worker"].stop()
+
+
+def test_a_worker_killed_mid_batch_leaves_its_mail_to_be_sent_later_once(app, inbox, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    for number in range(5):
+        queue_one(app, f"person{number}@example.org")
+    environment = {
+        **os.environ,
+        "PORTAL_INSTANCE_PATH": str(tmp_path / "worker"),
+        "PORTAL_SECRET_KEY": app.config["SECRET_KEY"],
+        "PORTAL_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PORTAL_MAIL_SERVER": "127.0.0.1",
+        "PORTAL_MAIL_PORT": str(inbox.port),
+        "PORTAL_MAIL_LEASE": "2",
+        "PORTAL_MAIL_WORKER": "false",
+    }
+    command = [sys.executable, "-m", "portal.cli", "mail", "deliver"]
+    inbox.recipient_delay = 0.5
+    worker = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while len(inbox.messages) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.25)  # the second mail is settled; the third waits on the server
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    inbox.recipient_delay = 0
+    assert 2 <= len(inbox.messages) < 5
+
+    time.sleep(2.2)  # the dead worker's lease runs out
+    subprocess.run(command, env=environment, check=True, capture_output=True)
+    recipients = sorted(m["To"] for m in inbox.messages)
+    assert recipients == [f"person{n}@example.org" for n in range(5)]
+
+
+def test_mail_has_the_configured_sender_and_reply_to(app, deliver):
+    app.config["MAIL_REPLY_TO"] = "press@example.org"
+    queue_one(app)
+    [mail] = deliver().messages
+    assert mail["From"] == "Media portal <no-reply@localhost>"
+    assert mail["Reply-To"] == "press@example.org"
