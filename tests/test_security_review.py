@@ -82,37 +82,30 @@ def parallel(count, action):
     return results
 
 
-def test_parallel_wrong_logins_all_count(app, registered):
-    app.config["LOGIN_RATE_LIMIT"] = "1000 per hour"
-    visitors = [Visitor(app.test_client(), htmx=False) for _ in range(12)]
-    tokens = [visitor.csrf_token("/login") for visitor in visitors]
-    iterator = iter(zip(visitors, tokens))
+def parallel_posts(app, count, path, data):
+    """`count` people post `data` to `path` at the same moment; their statuses."""
+    visitors = [Visitor(app.test_client(), htmx=False) for _ in range(count)]
+    tokens = iter([(visitor, visitor.csrf_token(path)) for visitor in visitors])
     lock = threading.Lock()
 
-    def wrong_login():
+    def post():
         with lock:
-            visitor, token = next(iterator)
-        return visitor.client.post("/login", data={"csrf_token": token, "email": "ada@example.org",
-                                                   "password": "Wrong-Horse-42"}).status_code
+            visitor, token = next(tokens)
+        return visitor.client.post(path, data={"csrf_token": token, **data}).status_code
 
-    parallel(12, wrong_login)
+    return parallel(count, post)
+
+
+def test_parallel_wrong_logins_all_count(app, registered):
+    app.config["LOGIN_RATE_LIMIT"] = "1000 per hour"
+    parallel_posts(app, 12, "/login", {"email": "ada@example.org", "password": "Wrong-Horse-42"})
     with app.app_context():
         assert db.session.scalar(select(User.locked_until)) is not None
 
 
 def test_parallel_reset_requests_cannot_exceed_the_cooldown(app, registered, deliver, clock):
     clock.advance(61)
-    visitors = [Visitor(app.test_client(), htmx=False) for _ in range(10)]
-    tokens = [visitor.csrf_token("/reset") for visitor in visitors]
-    iterator = iter(zip(visitors, tokens))
-    lock = threading.Lock()
-
-    def ask():
-        with lock:
-            visitor, token = next(iterator)
-        return visitor.client.post("/reset", data={"csrf_token": token, "email": "ada@example.org"}).status_code
-
-    statuses = parallel(10, ask)
+    statuses = parallel_posts(app, 10, "/reset", {"email": "ada@example.org"})
     assert len(deliver().to("ada@example.org")) <= 1
     assert statuses.count(429) >= 9
     with app.app_context():  # the registration's send, and at most one reset

@@ -41,6 +41,15 @@ def show(fragment: str, form, status: int | None = None, **context):
     return render(fragment, status, form=form, **context)
 
 
+def refuse_to_send(form, email: str, fragment: str):
+    """The step again, 429, when no code may go to `email` now; else None (a send is claimed)."""
+    refusal = sending.claim(email)
+    if refusal is None:
+        return None
+    form.email.errors.append(refusal)
+    return show(fragment, form, 429)
+
+
 @blueprint.before_request
 def keep_next():
     if request.method == "GET":
@@ -53,10 +62,8 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         email = accounts.normalise_email(form.email.data)
-        refusal = sending.claim(email)
-        if refusal:
-            form.email.errors.append(refusal)
-            return show("auth/_register.html", form, 429)
+        if refused := refuse_to_send(form, email, "auth/_register.html"):
+            return refused
         binding = flow.await_code(codes.VERIFY_EMAIL, email)
         accounts.register(form.full_name.data, email, form.password.data, form.organisation.data, binding)
         return advance(url_for("auth.verify"))
@@ -175,10 +182,8 @@ def reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         email = accounts.normalise_email(form.email.data)
-        refusal = sending.claim(email)
-        if refusal:
-            form.email.errors.append(refusal)
-            return show("auth/_reset.html", form, 429)
+        if refused := refuse_to_send(form, email, "auth/_reset.html"):
+            return refused
         binding = flow.await_code(codes.RESET_PASSWORD, email)
         accounts.send_code(email, codes.RESET_PASSWORD, binding)
         return advance(url_for("auth.reset_code"))
