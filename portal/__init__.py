@@ -50,6 +50,10 @@ def _init_extensions(app: Flask) -> None:
     # `extensions.mail`, not `mail`: that name is also the `portal.mail` package.
     for extension in (extensions.db, extensions.csrf, extensions.mail, extensions.limiter, extensions.login_manager):
         extension.init_app(app)
+    from .media.search import belongs_to_models
+
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
+                                include_object=belongs_to_models)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mail import Mail
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
@@ -17,4 +18,5 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
+migrate = Migrate()
 limiter = Limiter(key_func=client_network)

@@ -1,9 +1,16 @@
-"""Create the schema on first start, once, even when many workers start together."""
+"""Bring the database to the current schema on start, once, even when many workers start together.
+
+A fresh database gets the whole schema from the models at once and is
+stamped with the newest migration; one made by an older version is upgraded
+through `migrations/` (Flask-Migrate, i.e. Alembic). A file lock (SQLite) or
+an advisory lock (PostgreSQL) lets one process do it while the others wait.
+"""
 import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, text
+import flask_migrate
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -13,22 +20,35 @@ POSTGRES_LOCK_KEY = 0x504F5254414C
 
 
 def create_schema(app) -> None:
-    with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as connection:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_LOCK_KEY})
-                _create_all(connection)
+    with app.app_context(), _schema_lock(app):
+        if inspect(db.engine).has_table("users"):
+            flask_migrate.upgrade()
         else:
-            with _file_lock(Path(app.instance_path) / "schema.lock"), engine.begin() as connection:
-                _create_all(connection)
+            _create_all()
+            flask_migrate.stamp()
 
 
-def _create_all(connection) -> None:
+def _create_all() -> None:
     from .media import search
 
-    db.metadata.create_all(connection)
-    search.create_index(connection)
+    with db.engine.begin() as connection:
+        db.metadata.create_all(connection)
+        search.create_index(connection)
+
+
+@contextmanager
+def _schema_lock(app):
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": POSTGRES_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": POSTGRES_LOCK_KEY})
+                connection.commit()
+    else:
+        with _file_lock(Path(app.instance_path) / "schema.lock"):
+            yield
 
 
 @contextmanager

@@ -201,3 +201,21 @@ def test_full_text_search_runs_on_postgresql(hosts, tmp_path):
     assert "Unrelated b-roll" not in html
     assert "Unrelated b-roll" in client.get("/?q=mariti").text
     assert client.get("/", query_string={"q": "'\"):*&|!"}).status_code == 200
+
+
+def test_the_migrations_build_the_models_schema_on_postgresql(hosts):
+    import flask_migrate
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from portal.extensions import db
+    from portal.media.search import belongs_to_models
+
+    with hosts[0].app_context():
+        flask_migrate.downgrade(revision="base")
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"include_object": belongs_to_models})
+            assert compare_metadata(context, db.metadata) == []
+            assert connection.execute(text(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_videos_search'")).scalar() == 1

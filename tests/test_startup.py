@@ -61,3 +61,41 @@ def fetch(url: str, attempts: int = 100):
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"{url} never answered")
+
+
+def test_the_migrations_build_the_same_schema_as_the_models(tmp_path):
+    """A model change without its migration fails here: add one with `portal db migrate`."""
+    import flask_migrate
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.media.search import belongs_to_models
+
+    app = create_app({"MAIL_WORKER": False, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"},
+                     instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        flask_migrate.downgrade(revision="base")
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"include_object": belongs_to_models})
+            differences = compare_metadata(context, db.metadata)
+            assert differences == []
+            assert connection.exec_driver_sql("SELECT count(*) FROM video_search").scalar() == 0
+
+
+def test_a_started_database_is_stamped_with_the_newest_migration_and_restarts_cleanly(tmp_path):
+    from alembic.script import ScriptDirectory
+
+    from portal import create_app
+    from portal.extensions import db
+
+    settings = {"MAIL_WORKER": False, "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.sqlite3'}"}
+    for _ in range(2):  # the second start takes the upgrade path
+        app = create_app(settings, instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+        assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar() == head
