@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import clock, config, extensions, schema, security, templating
+from .urls import RowIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.extensions["clock"] = clock.system_now
+    app.url_map.converters["id"] = RowIdConverter
     _init_extensions(app)
     _register_blueprints(app)
     security.install(app)
@@ -71,13 +73,14 @@ def _init_logging() -> None:
     """Security events and mail printed in development reach the server's log."""
     from .access_log import RedactLinks
 
-    for name in ("portal", "werkzeug"):  # app.logger is "portal"
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactLinks) for f in logger.filters):
-            logger.addFilter(RedactLinks())
-    portal_log = logging.getLogger("portal")
+    portal_log = logging.getLogger("portal")  # app.logger, and parent of the portal's own loggers
     if not portal_log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(RedactLinks())
         portal_log.addHandler(handler)
         portal_log.setLevel(logging.INFO)
+    for name in ("portal", "werkzeug"):  # records logged on these loggers themselves, for any handler
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactLinks) for f in logger.filters):
+            logger.addFilter(RedactLinks())

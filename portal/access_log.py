@@ -1,20 +1,20 @@
-"""Logs without personal download links: gunicorn's access log and the app's own.
+"""Logs without signed links: gunicorn's access log and the app's own.
 
-A link in `/d/<token>` lets anyone download as its owner for a day, so it
-must never reach a log line.
+A link in `/d/<token>` lets anyone download as its owner for a day, and an
+unsubscribe link acts for its owner too, so neither may reach a log line.
 """
 import logging
 import re
 
-LINK = re.compile(r"/d/[^/\s?\"]+")
+LINK = re.compile(r"/(d|newsletter/unsubscribe)/[^/\s?\"]+")
 
 
 def redact(text: str) -> str:
-    return LINK.sub("/d/[redacted]", text)
+    return LINK.sub(r"/\1/[redacted]", text)
 
 
 class RedactLinks(logging.Filter):
-    """For the app's loggers: an error "on /d/<token>" must not name the token."""
+    """For the app's log handlers: an error "on /d/<token>" must not name the token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())

@@ -31,6 +31,9 @@ def new_session_token() -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # Ids are never reused: links and records made for a removed account must
+    # not come to name a new one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -6,6 +6,14 @@ a client controls, and work outside a request too.
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter
+
+
+class RowIdConverter(IntegerConverter):
+    """`<id:…>`: a row id, 1 to 2**31-1; anything larger is a 404, not a database error."""
+
+    def __init__(self, map, **kwargs):
+        super().__init__(map, min=1, max=2**31 - 1)
 
 
 def public_url(endpoint: str, **values) -> str:

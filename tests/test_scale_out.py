@@ -201,6 +201,8 @@ def test_full_text_search_runs_on_postgresql(hosts, tmp_path):
     assert "Unrelated b-roll" not in html
     assert "Unrelated b-roll" in client.get("/?q=mariti").text
     assert client.get("/", query_string={"q": "'\"):*&|!"}).status_code == 200
+    assert client.get("/?tag=%00&q=%00x").status_code == 200
+    assert client.get("/videos/2147483648").status_code == 404
 
 
 def test_the_migrations_build_the_models_schema_on_postgresql(hosts):

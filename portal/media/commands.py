@@ -1,5 +1,4 @@
 """`portal media …`, `portal demo` and `portal downloads report`: thin, the work is in `library`."""
-import csv
 import sys
 from pathlib import Path
 
@@ -7,6 +6,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from ..csv_cells import write_rows
 from ..extensions import db
 from ..models import User
 from ..urls import public_url
@@ -121,10 +121,9 @@ def report_command(as_csv):
         .order_by(func.count(Download.id).desc())
     ).all()
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["kind", "id", "name", "downloads"])
-        writer.writerows(["video", video_id, title, count] for video_id, title, count in per_video)
-        writer.writerows(["account", "", email, count] for email, count in per_account)
+        write_rows(["kind", "id", "name", "downloads"],
+                   [*(["video", video_id, title, count] for video_id, title, count in per_video),
+                    *(["account", "", email, count] for email, count in per_account)])
         return
     click.echo("Downloads per video")
     for video_id, title, count in per_video:

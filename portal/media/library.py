@@ -105,6 +105,9 @@ def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) 
         except LibraryError as error:
             report.refused.append((folder.name, str(error)))
             continue
+        except (TypeError, ValueError, AttributeError, UnicodeDecodeError) as error:
+            report.refused.append((folder.name, f"a field has the wrong form ({error})"))
+            continue
         if db.session.scalar(select(Video.id).where(Video.source_key == new.source_key)):
             report.skipped.append(folder.name)
             continue
@@ -132,21 +135,34 @@ def read_description(folder: Path) -> NewVideo:
         raise LibraryError("no files listed")
     entries = [entry if isinstance(entry, dict) else {"path": entry} for entry in files]
     transcript = data.get("transcript")
-    if transcript and (folder / transcript).is_file():
-        transcript = (folder / transcript).read_text(encoding="utf-8")
+    if transcript and (folder / str(transcript)).is_file():
+        transcript = inside(folder, transcript).read_text(encoding="utf-8")
+    place = data.get("place")
     return NewVideo(
         title=str(data.get("title") or ""),
-        files=[folder / str(entry.get("path", "")) for entry in entries],
+        files=[inside(folder, entry.get("path", "")) for entry in entries],
         labels=[str(entry.get("label") or _default_label(Path(str(entry.get("path", ""))))) for entry in entries],
         description=str(data.get("description") or ""),
         recorded_on=parse_date(data.get("recorded")),
-        place=data.get("place"),
+        place=str(place) if place else None,
         tags=parse_tags(data.get("tags")),
-        transcript=transcript,
-        poster=folder / data["poster"] if data.get("poster") else None,
+        transcript=str(transcript) if transcript else None,
+        poster=inside(folder, data["poster"]) if data.get("poster") else None,
         duration_seconds=parse_duration(data.get("duration")),
         source_key=str(data.get("id") or folder.name),
     )
+
+
+def inside(folder: Path, name) -> Path:
+    """A file named in a description: only within its folder, never through a link.
+
+    Import folders often come from others; a description must not publish
+    a file from elsewhere on the server (`../`, an absolute path, a symlink).
+    """
+    path = folder / str(name)
+    if path.is_symlink() or not path.resolve().is_relative_to(folder.resolve()):
+        raise LibraryError(f"{name} is outside the folder")
+    return path
 
 
 def parse_date(value) -> date | None:
@@ -161,6 +177,8 @@ def parse_date(value) -> date | None:
 
 
 def parse_tags(value) -> list[str]:
+    if not isinstance(value, (str, list, type(None))):
+        raise LibraryError("tags are a list or a comma-separated text")
     names = value.split(",") if isinstance(value, str) else list(value or [])
     cleaned = [str(name).strip().lower() for name in names if str(name).strip()]
     return list(dict.fromkeys(cleaned))
@@ -188,6 +206,8 @@ def _check(new: NewVideo) -> None:
     for path in [*new.files, *([new.poster] if new.poster else [])]:
         if not path.is_file():
             raise LibraryError(f"{path} is not a file")
+    if new.poster and storage.image_type(new.poster) is None:
+        raise LibraryError(f"{new.poster} is not a PNG, JPEG or WebP image")
 
 
 def _tag(name: str) -> Tag:

@@ -25,7 +25,8 @@ class Tag(db.Model):
 
 class Video(db.Model):
     __tablename__ = "videos"
-    __table_args__ = (Index("ix_videos_newest", "recorded_on", "id"),)
+    # Ids are never reused (the catalogue cache and old links count on it).
+    __table_args__ = (Index("ix_videos_newest", "recorded_on", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -55,6 +56,7 @@ class Rendition(db.Model):
     """One file of a video (e.g. "HD 1080p MP4"), stored under the media root."""
 
     __tablename__ = "renditions"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)

@@ -10,10 +10,15 @@ from .models import Rendition, Video
 blueprint = Blueprint("media", __name__)
 
 
+def printable(text: str) -> str:
+    """A search parameter without control characters (a NUL breaks PostgreSQL)."""
+    return "".join(c for c in text if c.isprintable()).strip()
+
+
 def catalogue_page():
     """The home page: the catalogue, or only its results for an htmx search."""
-    query = request.args.get("q", "").strip()[:200]
-    tag = request.args.get("tag", "").strip()[:80]
+    query = printable(request.args.get("q", ""))[:200]
+    tag = printable(request.args.get("tag", ""))[:80]
     year = request.args.get("year", type=int)
     year = year if year and 1 <= year <= 9999 else None
     number = request.args.get("page", 1, type=int)
@@ -30,21 +35,22 @@ def catalogue_page():
     return listing_cache.cached(("page", request.full_path), page)
 
 
-@blueprint.get("/videos/<int:video_id>")
+@blueprint.get("/videos/<id:video_id>")
 def video(video_id: int):
     item = db.get_or_404(Video, video_id)
     return render("media/_files.html", page="media/video.html", video=item)
 
 
-@blueprint.get("/videos/<int:video_id>/poster")
+@blueprint.get("/videos/<id:video_id>/poster")
 def poster(video_id: int):
     item = db.get_or_404(Video, video_id)
-    if not item.poster:
+    path = storage.path_of(item.poster) if item.poster else None
+    if path is None or not path.is_file() or storage.image_type(path) is None:
         abort(404)
-    return send_file(storage.path_of(item.poster), max_age=3600)
+    return send_file(path, mimetype=storage.image_type(path), max_age=3600)
 
 
-@blueprint.route("/files/<int:rendition_id>", methods=["GET", "HEAD"])
+@blueprint.route("/files/<id:rendition_id>", methods=["GET", "HEAD"])
 def download(rendition_id: int):
     rendition = db.get_or_404(Rendition, rendition_id)
     if not current_user.is_authenticated or not current_user.is_verified:

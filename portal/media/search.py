@@ -49,7 +49,8 @@ def drop_index(connection) -> None:
 
 
 def words(query: str) -> list[str]:
-    return re.findall(r"\w+", query.lower())[:MAX_WORDS]
+    """The query's words; single letters are left out (as prefixes they match everything)."""
+    return [word for word in re.findall(r"\w+", query.lower()) if len(word) > 1][:MAX_WORDS]
 
 
 def ranked_matches(query: str):

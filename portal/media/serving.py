@@ -40,6 +40,8 @@ def file_response(rendition: Rendition, user: User, via_link: bool):
     if accel == "nginx":
         del response.headers["X-Sendfile"]
         response.headers["X-Accel-Redirect"] = current_app.config["DOWNLOAD_ACCEL_PREFIX"] + rendition.stored_path
+    # A personal file: no shared cache keeps it, and the browser asks each time.
+    response.headers["Cache-Control"] = "private, no-store"
     if request.method == "GET":
         record(rendition, user, response.status_code, via_link)
     return response

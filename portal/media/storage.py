@@ -46,5 +46,24 @@ def store_copy(source: Path, folder: str, progress: Callable[[int], None] = lamb
     return stored_path, size, digest.hexdigest()
 
 
+IMAGE_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+
+
+def image_type(path: Path) -> str | None:
+    """The type of a PNG, JPEG or WebP image, told by its first bytes; None for anything else.
+
+    Posters are served inline on the portal's own origin: an SVG or HTML
+    "poster" could carry script, so only these pixel formats are taken.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for signature, kind in IMAGE_SIGNATURES.items() if head.startswith(signature)), None)
+
+
 def remove_folder(folder: str) -> None:
     shutil.rmtree(media_root() / folder, ignore_errors=True)

@@ -1,5 +1,4 @@
 """`portal newsletter send` and `portal newsletter export`."""
-import csv
 import sys
 from pathlib import Path
 
@@ -7,6 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from ..csv_cells import write_rows
 from ..extensions import db
 from . import sending
 
@@ -19,6 +19,8 @@ newsletter_group = AppGroup("newsletter", help="The newsletter.")
 @click.option("--html", "html_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def send_command(subject, text_file, html_file):
     """Queue one mail per subscriber; run it again after an interruption to finish."""
+    if "\n" in subject or "\r" in subject:
+        raise click.BadParameter("a subject is one line", param_hint="--subject")
     send = sending.find_or_start(
         subject, text_file.read_text(encoding="utf-8"), html_file.read_text(encoding="utf-8") if html_file else None
     )
@@ -35,9 +37,7 @@ def export_command(as_csv):
     rows = [(user.email, user.full_name, user.newsletter_subscribed_at.isoformat(), user.newsletter_consent_source)
             for user in sending.subscribers()]
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["email", "name", "subscribed_at", "source"])
-        writer.writerows(rows)
+        write_rows(["email", "name", "subscribed_at", "source"], rows)
         return
     for email, name, subscribed_at, source in rows:
         click.echo(f"{subscribed_at}  {source:<8}  {email}  {name}")

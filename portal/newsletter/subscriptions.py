@@ -1,4 +1,7 @@
 """Consent to the newsletter: given (when, from where), withdrawn, and the links for it."""
+import hashlib
+import hmac
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -29,17 +32,29 @@ def unsubscribe(user: User) -> None:
 
 
 def unsubscribe_url(user: User) -> str:
-    """A link that unsubscribes without logging in; it names only the account."""
-    token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT).dumps(user.id)
+    """A link that unsubscribes without logging in: the account, and the address it was sent to."""
+    token = _serializer().dumps([user.id, _address_mark(user.email)])
     return public_url("newsletter.unsubscribe", token=token)
 
 
 def user_of(token: str) -> User | None:
+    """The account a link was made for, while it still has the address the link went to."""
     try:
-        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT).loads(token)
-    except BadSignature:
+        user_id, mark = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
         return None
-    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not hmac.compare_digest(_address_mark(user.email), str(mark)):
+        return None
+    return user
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _address_mark(email: str) -> str:
+    return hashlib.sha256(email.encode()).hexdigest()[:16]
 
 
 def unsubscribe_mail_parts(user: User) -> dict:
