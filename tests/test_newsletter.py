@@ -129,3 +129,13 @@ def test_subscription_links_name_the_account_only(app, subscriber):
     with app.app_context():
         user = db.session.scalar(select(User))
         assert subscriptions.user_of(subscriptions.unsubscribe_url(user).rsplit("/", 1)[1]).id == user.id
+
+
+def test_unsubscribing_stops_newsletter_mail_still_waiting(app, tmp_path, deliver, inbox):
+    make_subscribers(app, 2)
+    text = tmp_path / "issue.txt"
+    text.write_text("News.")
+    app.test_cli_runner().invoke(args=["newsletter", "send", "--subject", "S", "--text", str(text)])
+    with app.app_context():
+        subscriptions.unsubscribe(db.session.scalar(select(User).where(User.email == "reader0@example.org")))
+    assert [m["To"] for m in deliver().messages] == ["reader1@example.org"]

@@ -4,11 +4,12 @@ import hmac
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
 
 from ..clock import now
 from ..extensions import db
 from ..mail import outbox
-from ..models import User
+from ..models import OutboxMail, User
 from ..urls import public_url
 
 SALT = "portal.unsubscribe"
@@ -26,8 +27,17 @@ def subscribe(user: User, source: str) -> None:
 
 
 def unsubscribe(user: User) -> None:
+    """Withdraw consent; newsletter mails still waiting in the outbox are not sent."""
+    from .models import NewsletterRecipient
+
     user.newsletter_subscribed_at = None
     user.newsletter_consent_source = None
+    waiting = select(NewsletterRecipient.outbox_id).where(NewsletterRecipient.user_id == user.id)
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(waiting), OutboxMail.status == "queued")
+        .values(status="failed", last_error="not sent: the recipient unsubscribed")
+    )
     db.session.commit()
 
 
