@@ -1,10 +1,13 @@
-"""My account page."""
-from flask import Blueprint, request, url_for
+"""My account: details, newsletter choice, password change."""
+from flask import Blueprint, current_app, request, url_for
 from flask_login import current_user, login_required
 
-from ..newsletter import subscriptions
-from ..auth.forms import ButtonForm
+from .. import passwords
+from ..auth import accounts, sessions
+from ..auth.forms import ButtonForm, ChangePasswordForm
+from ..extensions import limiter
 from ..htmx import advance, render
+from ..newsletter import subscriptions
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -12,7 +15,7 @@ blueprint = Blueprint("account", __name__, url_prefix="/account")
 @blueprint.get("/")
 @login_required
 def overview():
-    return render("account/_overview.html", form=ButtonForm())
+    return render("account/_overview.html", form=ButtonForm(), password_changed="changed" in request.args)
 
 
 @blueprint.post("/newsletter")
@@ -23,3 +26,20 @@ def newsletter():
     else:
         subscriptions.unsubscribe(current_user)
     return advance(url_for("account.overview"))
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["FORM_RATE_LIMIT"], methods=["POST"])
+def change_password():
+    """A new password ends every other session; this browser stays logged in."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            user = current_user._get_current_object()
+            accounts.set_new_password(user, form.password.data)
+            sessions.start(user)
+            return advance(url_for("account.overview", changed=1))
+    return render("account/_password.html", 422 if form.errors else 200, form=form)

@@ -86,5 +86,10 @@ class NewPasswordForm(FlaskForm):
     password, confirm = new_password_fields("New password", "Confirm new password")
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    password, confirm = new_password_fields("New password", "Confirm new password")
+
+
 class ButtonForm(FlaskForm):
     """A form that is only a button: it carries the CSRF token."""
