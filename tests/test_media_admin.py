@@ -1,11 +1,12 @@
 """The admin's commands: portal media add/import/list/remove, portal demo, downloads report."""
 import hashlib
 import json
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.media.models import Rendition, Video
+from portal.media.models import Video
 
 
 def run(app, *args, input=None):
@@ -18,7 +19,7 @@ def count_videos(app):
 
 
 def media_files(app):
-    return sorted(p for p in (app.instance_path and __import__("pathlib").Path(app.instance_path) / "media").rglob("*") if p.is_file())
+    return sorted(path for path in (Path(app.instance_path) / "media").rglob("*") if path.is_file())
 
 
 def test_media_add_copies_the_renditions_and_prints_the_url(app, tmp_path):

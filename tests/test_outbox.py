@@ -2,7 +2,6 @@
 import threading
 import time
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db

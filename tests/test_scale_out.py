@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.mail.delivery import deliver_due
 
-from conftest import STRONG_PASSWORD, Visitor, code_in, test_settings
+from conftest import Visitor, code_in, test_settings
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379"

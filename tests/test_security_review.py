@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import CodeSend, User
 
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, code_in, without_tokens
+from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,5 @@
 """Settings come from defaults, instance/config.py and PORTAL_ variables, in that order."""
 from portal import create_app
-from portal.mail.delivery import deliver_due
 from portal.mail import outbox
 from portal.extensions import db
 
