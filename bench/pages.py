@@ -15,7 +15,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from common import ROOT, free_port, gunicorn, median, portal_app
+from common import ROOT, free_port, gunicorn, median, portal_app, verified_user
 
 WORDS = "alliance security speech press conference maritime cables energy defence ministers summit".split()
 
@@ -42,9 +42,25 @@ def fill_library(instance: Path, count: int) -> None:
             ))
 
 
-def requests_per_second(url: str, seconds: int) -> float:
+def log_in(base: str) -> str:
+    """The session cookie of a logged-in person (the account `verified_user` made)."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "email": "bench@example.org", "password": "Bench-Password-1"}
+    opener.open(base + "/login", urllib.parse.urlencode(form).encode()).read()
+    return next(cookie.value for cookie in jar if cookie.name == "session")
+
+
+def requests_per_second(url: str, seconds: int, cookie: str | None = None) -> float:
+    headers = ["-H", f"Cookie: session={cookie}"] if cookie else []
     output = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{seconds}s", url], check=True, capture_output=True, text=True
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", *headers, url], check=True, capture_output=True, text=True
     ).stdout
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
@@ -57,14 +73,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder) / "instance"
         fill_library(instance, videos)
+        verified_user(portal_app(instance))
         os.environ["PYTHONPATH"] = str(ROOT / "bench")
         with gunicorn(instance, portal_port), gunicorn(instance, bare_port, app="bare_app:app"):
             bare = f"http://127.0.0.1:{bare_port}/"
             print(f"{videos} videos, {rounds} rounds of {seconds} s (requests/s: portal, bare Flask)")
-            for name, path in (("catalogue", "/"), ("search", "/?q=maritime+secu")):
+            cookie = log_in(f"http://127.0.0.1:{portal_port}")
+            pages = (("catalogue", "/", None), ("search", "/?q=maritime+secu", None),
+                     ("catalogue, logged in", "/", cookie))
+            for name, path, session in pages:
                 ratios = []
                 for _ in range(rounds):
-                    portal = requests_per_second(f"http://127.0.0.1:{portal_port}{path}", seconds)
+                    portal = requests_per_second(f"http://127.0.0.1:{portal_port}{path}", seconds, session)
                     baseline = requests_per_second(bare, seconds)
                     ratios.append(portal / baseline)
                     print(f"  {name}: {portal:.0f} {baseline:.0f}")
