@@ -1,7 +1,7 @@
 """Who is asking: the unit that per-client limits count."""
 import ipaddress
 
-from flask import request
+from flask import current_app, request
 
 
 def client_network() -> str:
@@ -20,3 +20,12 @@ def client_network() -> str:
     if parsed.ipv4_mapped:
         return str(parsed.ipv4_mapped)
     return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
+def form_limit() -> str:
+    """Flask-Limiter's limit on posts of the account forms, per client network."""
+    return current_app.config["FORM_RATE_LIMIT"]
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]

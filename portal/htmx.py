@@ -26,6 +26,13 @@ def render(fragment: str, status: int = 200, page: str = "page.html", **context)
     return make_response(body, status)
 
 
+def render_form(fragment: str, form, status: int | None = None, **context) -> Response:
+    """Render a step with a form; one with errors answers 422 so htmx and tests can tell."""
+    if status is None:
+        status = 422 if form.errors else 200
+    return render(fragment, status, form=form, **context)
+
+
 def advance(url: str, *, trigger: str | None = None) -> Response:
     """Go on to the next step: in place for htmx, by a 303 redirect otherwise.
 

@@ -1,12 +1,13 @@
 """My account: details, newsletter choice, password change."""
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 
 from .. import passwords
 from ..auth import accounts, sessions
 from ..auth.forms import ButtonForm, ChangePasswordForm
 from ..extensions import limiter
-from ..htmx import advance, render
+from ..clients import form_limit
+from ..htmx import advance, render, render_form
 from ..newsletter import subscriptions
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
@@ -30,7 +31,7 @@ def newsletter():
 
 @blueprint.route("/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["FORM_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(form_limit, methods=["POST"])
 def change_password():
     """A new password ends every other session; this browser stays logged in."""
     form = ChangePasswordForm()
@@ -42,4 +43,4 @@ def change_password():
             accounts.set_new_password(user, form.password.data)
             sessions.start(user)
             return advance(url_for("account.overview", changed=1))
-    return render("account/_password.html", 422 if form.errors else 200, form=form)
+    return render_form("account/_password.html", form)

@@ -1,10 +1,11 @@
 """One small view per step of the account dialogs; the work is in `accounts`."""
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 
 from .. import codes, sending
 from ..extensions import limiter
-from ..htmx import advance, finish, render
+from ..clients import form_limit, login_limit
+from ..htmx import advance, finish, render, render_form
 from ..newsletter import subscriptions
 from ..navigation import next_page, pop_next_page, remember_next
 from . import accounts, flow, sessions
@@ -22,23 +23,8 @@ CODE_STEPS = {
 }
 
 
-def form_limit():
-    return current_app.config["FORM_RATE_LIMIT"]
-
-
-def login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def failed(response) -> bool:
     return response.status_code == 422
-
-
-def show(fragment: str, form, status: int | None = None, **context):
-    """Render a step; a form with errors answers 422 so htmx and tests can tell."""
-    if status is None:
-        status = 422 if form.errors else 200
-    return render(fragment, status, form=form, **context)
 
 
 def refuse_to_send(form, email: str, fragment: str):
@@ -47,7 +33,7 @@ def refuse_to_send(form, email: str, fragment: str):
     if refusal is None:
         return None
     form.email.errors.append(refusal)
-    return show(fragment, form, 429)
+    return render_form(fragment, form, 429)
 
 
 @blueprint.before_request
@@ -67,7 +53,7 @@ def register():
         binding = flow.await_code(codes.VERIFY_EMAIL, email)
         accounts.register(form.full_name.data, email, form.password.data, form.organisation.data, binding)
         return advance(url_for("auth.verify"))
-    return show("auth/_register.html", form)
+    return render_form("auth/_register.html", form)
 
 
 @blueprint.route("/verify", methods=["GET", "POST"])
@@ -110,7 +96,7 @@ def code_step(purpose: str):
 
 
 def show_code_step(purpose: str, form, status: int | None = None, **context):
-    return show("auth/_code.html", form, status, step=CODE_STEPS[purpose],
+    return render_form("auth/_code.html", form, status, step=CODE_STEPS[purpose],
                 resend_form=ButtonForm(), **context)
 
 
@@ -159,7 +145,7 @@ def login():
         else:
             sessions.start(user)
             return finish(pop_next_page(), trigger=AUTH_CHANGED)
-    return show("auth/_login.html", form)
+    return render_form("auth/_login.html", form)
 
 
 def verify_before_login(email: str):
@@ -187,7 +173,7 @@ def reset():
         binding = flow.await_code(codes.RESET_PASSWORD, email)
         accounts.send_code(email, codes.RESET_PASSWORD, binding)
         return advance(url_for("auth.reset_code"))
-    return show("auth/_reset.html", form)
+    return render_form("auth/_reset.html", form)
 
 
 @blueprint.route("/reset/password", methods=["GET", "POST"])
@@ -201,7 +187,7 @@ def new_password():
         accounts.set_new_password(user, form.password.data)
         flow.reset_done()
         return advance(url_for("auth.password_updated"), trigger=AUTH_CHANGED)
-    return show("auth/_new_password.html", form)
+    return render_form("auth/_new_password.html", form)
 
 
 @blueprint.get("/reset/done")
