@@ -1,4 +1,5 @@
 """The portal's one source of the current time, so tests can set it."""
+import math
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -19,3 +20,13 @@ def seconds_ago(seconds: float) -> datetime:
 
 def seconds_ahead(seconds: float) -> datetime:
     return now() + timedelta(seconds=seconds)
+
+
+def wait_in_words(moment: datetime) -> str:
+    """"42 seconds", "55 minutes", "23 hours" until `moment`: rounded up, so it has passed when it says."""
+    seconds = max(1, math.ceil((moment - now()).total_seconds()))
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 120 * 60:
+        return f"{math.ceil(seconds / 60)} minutes"
+    return f"{math.ceil(seconds / 3600)} hours"

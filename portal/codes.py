@@ -1,8 +1,8 @@
 """Issue, check and kill one-time codes.
 
-A code is 6 digits from `secrets`, bound to one address, one purpose and one
-browser flow, and stored only as an HMAC keyed with the app secret. Issuing
-a code kills the flow's older live ones; 5 wrong tries kill it. Every change
+A code is 6 digits from `secrets`, bound to one address and one purpose, and
+stored only as an HMAC keyed with the app secret. Issuing a code replaces
+the address's older live ones of that purpose; 5 wrong tries kill it. Every change
 of a counter or state is one guarded UPDATE, so parallel requests on any
 number of workers cannot lose a wrong try or use a code twice.
 """
@@ -29,6 +29,7 @@ class Outcome(enum.Enum):
     EXPIRED = "expired"
     USED = "used"
     KILLED = "killed"
+    REPLACED = "replaced"
 
     @property
     def message(self) -> str:
@@ -44,6 +45,7 @@ MESSAGES = {
     Outcome.USED: "This code has already been used. "
     "Choose “Send new code” to get a new one.",
     Outcome.KILLED: "This code no longer works. Choose “Send new code” to get a new one.",
+    Outcome.REPLACED: "A newer code was sent; use the latest one.",
 }
 
 
@@ -53,49 +55,39 @@ def keyed_hash(address: str, purpose: str, code: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def issue(address: str, purpose: str, binding: str, *, user: User | None = None, decoy: bool = False,
-          **pending) -> str:
-    """A fresh code for the flow; its older live codes stop working.
+def issue(address: str, purpose: str, *, user: User | None = None, decoy: bool = False) -> str:
+    """A fresh code for `address`; its older live codes of `purpose` stop working.
 
-    `pending` holds a registration's details (`pending_password_hash`, …).
     A decoy (`user` None) is never mailed: the caller drops the code.
     """
-    kill(address, purpose, binding=binding)
+    kill(address, purpose, replaced=True)
     code = f"{secrets.randbelow(10**6):06d}"
     db.session.add(
         OneTimeCode(
             address=address,
             user=user,
             purpose=purpose,
-            binding=binding,
             code_hash=keyed_hash(address, purpose, code),
             is_decoy=decoy,
             expires_at=seconds_ahead(current_app.config["CODE_LIFETIME"]),
-            **pending,
         )
     )
     return code
 
 
-def kill(address: str, purpose: str | None = None, binding: str | None = None) -> None:
-    """Kill the live codes sent to `address`: all, one purpose's, or one flow's."""
+def kill(address: str, purpose: str | None = None, *, replaced: bool = False) -> None:
+    """Kill the live codes sent to `address`: all, or one purpose's."""
     statement = update(OneTimeCode).where(
         OneTimeCode.address == address, OneTimeCode.used_at.is_(None), OneTimeCode.killed_at.is_(None)
     )
     if purpose is not None:
         statement = statement.where(OneTimeCode.purpose == purpose)
-    if binding is not None:
-        statement = statement.where(OneTimeCode.binding == binding)
-    db.session.execute(statement.values(killed_at=now()))
+    db.session.execute(statement.values(killed_at=now(), is_replaced=replaced))
 
 
-def latest(address: str, purpose: str, binding: str) -> OneTimeCode | None:
-    return next(iter(_codes(address, purpose, binding)), None)
-
-
-def check(address: str, purpose: str, binding: str, submitted: str) -> tuple[Outcome, OneTimeCode | None]:
+def check(address: str, purpose: str, submitted: str) -> tuple[Outcome, OneTimeCode | None]:
     """Check a submitted code; an accepted code is used up and returned."""
-    codes = _codes(address, purpose, binding)
+    codes = _codes(address, purpose)
     digest = keyed_hash(address, purpose, submitted)
     for code in codes:
         if hmac.compare_digest(code.code_hash, digest) and not code.is_decoy:
@@ -106,10 +98,8 @@ def check(address: str, purpose: str, binding: str, submitted: str) -> tuple[Out
     return _count_wrong_try(live), None
 
 
-def _codes(address: str, purpose: str, binding: str) -> list[OneTimeCode]:
-    query = select(OneTimeCode).where(
-        OneTimeCode.address == address, OneTimeCode.purpose == purpose, OneTimeCode.binding == binding
-    )
+def _codes(address: str, purpose: str) -> list[OneTimeCode]:
+    query = select(OneTimeCode).where(OneTimeCode.address == address, OneTimeCode.purpose == purpose)
     # The latest few are enough to tell a reused or replaced code from a wrong one.
     return list(db.session.scalars(query.order_by(OneTimeCode.id.desc()).limit(20)))
 
@@ -147,7 +137,7 @@ def _state_of(code: OneTimeCode) -> Outcome:
     if code.used_at is not None:
         return Outcome.USED
     if code.killed_at is not None:
-        return Outcome.KILLED
+        return Outcome.REPLACED if code.is_replaced else Outcome.KILLED
     if now() >= code.expires_at:
         return Outcome.EXPIRED
     return Outcome.WRONG

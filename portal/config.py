@@ -9,25 +9,13 @@ import os
 import secrets
 from pathlib import Path
 
+from . import limits
+
 HOUR = 3600
 
 
 class Defaults:
-    # One-time codes (seconds, counts).
-    CODE_LIFETIME = 30 * 60
-    CODE_RESEND_COOLDOWN = 60
-    CODE_MAX_WRONG_TRIES = 5
-    CODE_SENDS_PER_ADDRESS_PER_HOUR = 5
-    CODE_SENDS_PER_IP_PER_HOUR = 30
-
-    # Failed logins per account, kept in the database.
-    LOGIN_MAX_FAILURES = 10
-    LOGIN_FAILURE_WINDOW = 15 * 60
-    LOGIN_LOCKOUT = 15 * 60
-    # Per client IP, through Flask-Limiter; generous for a newsroom behind NAT.
-    LOGIN_RATE_LIMIT = "300 per hour"
-    # Per client IP on the other account forms (register, codes, reset).
-    FORM_RATE_LIMIT = "120 per hour"
+    # The limits of the account flows are in `limits.LIMITS`.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # How many proxies in front set X-Forwarded-For / -Proto (0: none).
@@ -90,6 +78,7 @@ def load(app, overrides: dict) -> None:
     """Fill `app.config`: defaults, instance file, environment, then `overrides`."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(Defaults)
+    app.config.update(limits.defaults())
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
         app.instance_path, "portal.sqlite3"
     )

@@ -7,7 +7,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
-from .clients import client_network
+from .clients import client_network, form_limit
 
 
 class Base(DeclarativeBase):
@@ -20,3 +20,6 @@ csrf = CSRFProtect()
 mail = Mail()
 migrate = Migrate()
 limiter = Limiter(key_func=client_network)
+
+# One budget per client network for posts to all the account forms together.
+account_forms = limiter.shared_limit(form_limit, scope="account-forms", methods=["POST"])

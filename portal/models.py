@@ -3,7 +3,7 @@ import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import now
@@ -48,9 +48,6 @@ class User(UserMixin, db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     newsletter_subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     newsletter_consent_source: Mapped[str | None] = mapped_column(String(20))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    failed_logins_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     codes: Mapped[list["OneTimeCode"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -67,7 +64,8 @@ class User(UserMixin, db.Model):
     def is_subscribed(self) -> bool:
         return self.newsletter_subscribed_at is not None
 
-    def end_other_sessions(self) -> None:
+    def replace_session_token(self) -> None:
+        """Every session of the account ends: their cookies name the old token."""
         self.session_token = new_session_token()
 
 
@@ -85,23 +83,21 @@ class LoginSession(db.Model):
 class OneTimeCode(db.Model):
     """A 6-digit code mailed to an address, kept only as a keyed hash.
 
-    A code belongs to one address, one purpose and one browser flow
-    (`binding`, kept in that browser's session): only that flow can use it.
-    A registration's details wait on its code (`pending_*`) and reach the
-    account only when the code is accepted, so a stranger registering the
-    same address cannot plant a password. Flows for an address without an
-    account get a decoy code that is never mailed and never accepted, so
-    every answer is the same as for a real one.
+    A code belongs to one address and one purpose; any browser may enter it,
+    but what it unlocks comes from that browser's own flow (`CodeFlowRecord`),
+    so a stranger who started a flow for the same address gains nothing from
+    the owner's code. An address that must not get a code (no account to
+    reset, a verified account registering again) gets a decoy that is never
+    mailed and never accepted, so every answer is the same as for a real one.
     """
 
     __tablename__ = "one_time_codes"
-    __table_args__ = (Index("ix_one_time_codes_claim", "address", "purpose", "binding"),)
+    __table_args__ = (Index("ix_one_time_codes_address", "address", "purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(254))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
-    binding: Mapped[str] = mapped_column(String(64))
     code_hash: Mapped[str] = mapped_column(String(64))
     is_decoy: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -109,15 +105,52 @@ class OneTimeCode(db.Model):
     wrong_tries: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     killed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    pending_full_name: Mapped[str | None] = mapped_column(String(200))
-    pending_organisation: Mapped[str | None] = mapped_column(String(200))
-    pending_password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Killed because a newer code went to the same address for the same purpose.
+    is_replaced: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User | None] = relationship(back_populates="codes")
 
     @property
     def is_live(self) -> bool:
         return self.used_at is None and self.killed_at is None and now() < self.expires_at
+
+
+class CodeFlowRecord(db.Model):
+    """One browser's start of a code flow, and what its code will unlock.
+
+    The browser keeps only `binding` (in its signed session). A registration
+    keeps here the details and password chosen in that browser: they reach
+    the account only when this flow enters a valid code.
+    """
+
+    __tablename__ = "code_flows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    binding: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(254), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    pending_full_name: Mapped[str | None] = mapped_column(String(200))
+    pending_organisation: Mapped[str | None] = mapped_column(String(200))
+    pending_password_hash: Mapped[str | None] = mapped_column(String(255))
+
+
+class AddressCounter(db.Model):
+    """Tries counted per address (failed log-ins, wrong codes), existing account or not.
+
+    A try is reserved by one guarded UPDATE before it is checked, so parallel
+    requests on any number of workers cannot run more checks than the limit.
+    """
+
+    __tablename__ = "address_counters"
+    __table_args__ = (UniqueConstraint("address", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CodeSend(db.Model):

@@ -2,6 +2,7 @@
 from flask_login import current_user
 
 from . import passwords
+from .clock import wait_in_words
 from .htmx import current_page
 from .media import links
 
@@ -30,5 +31,6 @@ def install(app) -> None:
         focus_target=focus_target,
         password_hint=passwords.HINT,
         download_link=download_link,
+        wait_in_words=wait_in_words,
     )
     app.jinja_env.filters["duration"] = duration

@@ -139,6 +139,52 @@
     }
   });
 
+  // "You can ask for a new code in 42 seconds": the server says how long; the
+  // button waits that long, the sentence counts down, and the status line
+  // says once when the button works. (Without JavaScript the button is never
+  // disabled: the sentence gives the time, and the server checks it.)
+  function inWords(seconds) {
+    if (seconds < 120) {
+      return seconds + " seconds";
+    }
+    if (seconds < 120 * 60) {
+      return Math.ceil(seconds / 60) + " minutes";
+    }
+    return Math.ceil(seconds / 3600) + " hours";
+  }
+
+  function startCountdown(note) {
+    var form = note.closest("form");
+    var button = form.querySelector("[data-countdown-button]");
+    var text = note.querySelector("[data-countdown-text]");
+    var status = form.querySelector("[role=status]");
+    var endsAt = Date.now() + parseInt(note.getAttribute("data-countdown"), 10) * 1000;
+    note.removeAttribute("data-countdown");
+    button.disabled = true;
+    var timer = window.setInterval(function () {
+      var left = Math.ceil((endsAt - Date.now()) / 1000);
+      if (!document.contains(note)) {
+        window.clearInterval(timer);
+      } else if (left > 0) {
+        text.textContent = "You can ask for a new code in " + inWords(left) + ".";
+      } else {
+        window.clearInterval(timer);
+        status.textContent = note.getAttribute("data-countdown-done");
+        note.remove();
+        button.disabled = false;
+      }
+    }, 1000);
+  }
+
+  function startCountdowns(container) {
+    container.querySelectorAll("[data-countdown]").forEach(startCountdown);
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    startCountdowns(event.target);
+  });
+  startCountdowns(document);
+
   // The server ends a dialog with HX-Trigger: close-dialog.
   document.body.addEventListener("close-dialog", function () {
     if (dialog.open) {
@@ -147,10 +193,14 @@
   });
 
   // Escape (or any other way of closing) empties the dialog and returns focus.
+  // When that control is gone (the header changed after logging in), focus
+  // goes to the header's first control rather than to the page's <body>.
   dialog.addEventListener("close", function () {
     dialogBody.replaceChildren();
     if (opener && document.contains(opener)) {
       opener.focus();
+    } else {
+      focusFirst(document.querySelector("#site-header nav"));
     }
     opener = null;
   });

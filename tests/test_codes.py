@@ -10,7 +10,6 @@ from portal.models import OneTimeCode, User
 
 Outcome = codes.Outcome
 ADA = "ada@example.org"
-FLOW = "flow-1"
 
 
 @pytest.fixture
@@ -22,14 +21,14 @@ def account(app):
         yield user
 
 
-def issue(user, purpose=codes.VERIFY_EMAIL, binding=FLOW):
-    code = codes.issue(user.email, purpose, binding, user=user)
+def issue(user, purpose=codes.VERIFY_EMAIL):
+    code = codes.issue(user.email, purpose, user=user)
     db.session.commit()
     return code
 
 
-def check(code, purpose=codes.VERIFY_EMAIL, binding=FLOW, address=ADA):
-    outcome, _ = codes.check(address, purpose, binding, code)
+def check(code, purpose=codes.VERIFY_EMAIL, address=ADA):
+    outcome, _ = codes.check(address, purpose, code)
     db.session.commit()
     return outcome
 
@@ -83,12 +82,6 @@ def test_a_code_is_bound_to_its_address(app, account):
     assert check(code, address="eve@example.org") is not Outcome.ACCEPTED
 
 
-def test_a_code_is_bound_to_the_browser_flow_that_asked_for_it(account):
-    code = issue(account)
-    assert check(code, binding="a stranger's flow") is not Outcome.ACCEPTED
-    assert check(code) is Outcome.ACCEPTED
-
-
 def test_five_wrong_tries_kill_a_code(account):
     code = issue(account)
     answers = [check(other(code)) for _ in range(5)]
@@ -116,25 +109,25 @@ def test_the_lifetime_is_a_setting(app, account, clock):
     assert check(code) is Outcome.EXPIRED
 
 
-def test_issuing_a_code_kills_the_flow_s_older_ones_of_the_same_purpose_only(account):
+def test_issuing_a_code_replaces_the_older_ones_of_the_same_purpose_only(account):
     old_verify = issue(account)
     reset = issue(account, codes.RESET_PASSWORD)
     issue(account)
-    assert check(old_verify) is Outcome.KILLED
+    assert check(old_verify) is Outcome.REPLACED
     assert check(reset, codes.RESET_PASSWORD) is Outcome.ACCEPTED
 
 
 def test_killing_all_codes_of_an_address(account):
     verify = issue(account)
-    reset = issue(account, codes.RESET_PASSWORD, binding="flow-2")
+    reset = issue(account, codes.RESET_PASSWORD)
     codes.kill(ADA)
     assert check(verify) is Outcome.KILLED
-    assert check(reset, codes.RESET_PASSWORD, "flow-2") is Outcome.KILLED
+    assert check(reset, codes.RESET_PASSWORD) is Outcome.KILLED
 
 
 def test_a_decoy_answers_like_a_real_code_and_is_never_accepted(account, clock):
     real = issue(account)
-    decoy = codes.issue("nobody@example.org", codes.VERIFY_EMAIL, FLOW, decoy=True)
+    decoy = codes.issue("nobody@example.org", codes.VERIFY_EMAIL, decoy=True)
     db.session.commit()
     assert check(decoy, address="nobody@example.org") is Outcome.WRONG
     real_answers = [check(other(real)) for _ in range(6)]
@@ -144,7 +137,7 @@ def test_a_decoy_answers_like_a_real_code_and_is_never_accepted(account, clock):
 
 def test_a_decoy_expires_like_a_real_code(account, clock):
     issue(account)
-    codes.issue("nobody@example.org", codes.VERIFY_EMAIL, FLOW, decoy=True)
+    codes.issue("nobody@example.org", codes.VERIFY_EMAIL, decoy=True)
     db.session.commit()
     clock.advance(30 * 60)
     assert check("123456") == check("123456", address="nobody@example.org") == Outcome.EXPIRED

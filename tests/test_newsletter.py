@@ -92,7 +92,7 @@ def test_newsletter_send_queues_one_mail_per_subscriber(app, tmp_path, deliver):
 
 
 def test_an_interrupted_send_resumed_sends_nobody_twice(app, tmp_path, deliver, monkeypatch):
-    from portal.newsletter import sending
+    from portal.newsletter import mailout
 
     make_subscribers(app, 250)
     text = tmp_path / "issue.txt"
@@ -106,10 +106,10 @@ def test_an_interrupted_send_resumed_sends_nobody_twice(app, tmp_path, deliver, 
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sending.outbox, "enqueue", dying_enqueue)
+    monkeypatch.setattr(mailout.outbox, "enqueue", dying_enqueue)
     runner = app.test_cli_runner()
     runner.invoke(args=["newsletter", "send", "--subject", "S", "--text", str(text)])
-    monkeypatch.setattr(sending.outbox, "enqueue", real)
+    monkeypatch.setattr(mailout.outbox, "enqueue", real)
     again = runner.invoke(args=["newsletter", "send", "--subject", "S", "--text", str(text)])
     assert "queued 150 mail(s)" in again.output, again.output
     assert "queued 0 mail(s)" in runner.invoke(args=["newsletter", "send", "--subject", "S", "--text", str(text)]).output

@@ -78,7 +78,7 @@ def test_five_wrong_tries_kill_the_code(app, visitor, deliver):
 
     response = visitor.verify(code)
     assert "no longer works" in response.text
-    assert not user(app).is_verified
+    assert user(app) is None  # no account until an address is proved
 
 
 def test_an_expired_code_is_refused_with_what_to_do(app, visitor, deliver, clock):
@@ -90,7 +90,7 @@ def test_an_expired_code_is_refused_with_what_to_do(app, visitor, deliver, clock
     assert response.status_code == 422
     assert "This code has expired" in response.text
     assert "Send new code" in response.text
-    assert not user(app).is_verified
+    assert user(app) is None
 
 
 def test_a_code_just_before_expiry_still_works(app, visitor, deliver, clock):
@@ -108,17 +108,16 @@ def test_a_new_code_kills_the_older_one(app, visitor, deliver, clock):
     assert "We have sent a new code" in response.text
     new = code_in(deliver().to("ada@example.org")[1])
 
-    assert "no longer works" in visitor.verify(old).text
+    assert "A newer code was sent; use the latest one." in visitor.verify(old).text
     assert "successfully created" in visitor.verify(new).text
 
 
-def test_resending_within_the_cooldown_is_refused(visitor, deliver, clock):
+def test_resending_within_the_cooldown_sends_nothing_and_says_when(visitor, deliver, clock):
     visitor.register()
     clock.advance(30)
     response = visitor.post("/verify/resend", form_url="/verify")
 
-    assert response.status_code == 429
-    assert "less than 60 seconds ago" in response.text
+    assert "You can ask for a new code in 30 seconds" in response.text
     assert len(deliver().to("ada@example.org")) == 1
 
 
@@ -126,15 +125,14 @@ def test_at_most_five_codes_an_hour_go_to_one_address(visitor, deliver, clock):
     visitor.register()
     for _ in range(4):
         clock.advance(61)
-        assert visitor.post("/verify/resend", form_url="/verify").status_code == 200
+        assert "We have sent a new code" in visitor.post("/verify/resend", form_url="/verify").text
     clock.advance(61)
     response = visitor.post("/verify/resend", form_url="/verify")
 
-    assert response.status_code == 429
     assert "Too many codes were sent to this address" in response.text
     assert len(deliver().to("ada@example.org")) == 5
     clock.advance(3600)
-    assert visitor.post("/verify/resend", form_url="/verify").status_code == 200
+    assert "We have sent a new code" in visitor.post("/verify/resend", form_url="/verify").text
 
 
 def test_one_network_cannot_flood_many_inboxes(app, new_visitor, deliver, clock):
@@ -143,7 +141,6 @@ def test_one_network_cannot_flood_many_inboxes(app, new_visitor, deliver, clock)
         assert new_visitor().register(email=f"person{number}@example.org").status_code == 200
     response = new_visitor().register(email="person9@example.org")
 
-    assert response.status_code == 429
     assert "Too many codes were sent from your network" in response.text
     assert user(app, "person9@example.org") is None
     assert deliver().to("person9@example.org") == []

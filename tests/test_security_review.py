@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import CodeSend, User
 
 from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
+from helpers import parallel_posts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,10 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_stranger_registering_the_same_address_cannot_plant_a_password(app, new_visitor, deliver, clock):
     victim, attacker = new_visitor(), new_visitor()
     victim.register()
-    victims_code = code_in(deliver().to("ada@example.org")[-1])
     clock.advance(61)
     attacker.register(password="Attacker-Pass-66")
-    assert "successfully created" in victim.verify(victims_code).text
+    latest_code = code_in(deliver().to("ada@example.org")[-1])  # the stranger's registration sent it
+    assert "successfully created" in victim.verify(latest_code).text
 
     assert attacker.login(password="Attacker-Pass-66").status_code == 422
     fresh = new_visitor()
@@ -29,14 +30,16 @@ def test_a_stranger_registering_the_same_address_cannot_plant_a_password(app, ne
     assert "Log out" in fresh.client.get("/_header").text
 
 
-def test_the_code_mailed_for_a_stranger_s_registration_is_useless_to_the_owner_s_browser(app, new_visitor, deliver,
-                                                                                         clock):
+def test_the_code_mailed_for_a_stranger_s_registration_unlocks_nothing_in_the_stranger_s_browser(
+        app, new_visitor, deliver, clock):
     victim, attacker = new_visitor(), new_visitor()
     victim.register()
     clock.advance(61)
     attacker.register(password="Attacker-Pass-66")
-    strangers_code = code_in(deliver().to("ada@example.org")[-1])
-    assert "successfully created" not in victim.verify(strangers_code).text
+    code = code_in(deliver().to("ada@example.org")[-1])
+    assert "successfully created" in victim.verify(code).text
+    assert "successfully created" not in attacker.verify(code).text
+    assert "Log out" not in attacker.client.get("/_header").text
 
 
 def test_an_expired_reset_answers_alike_for_known_and_unknown_addresses(app, registered, new_visitor, clock):
@@ -47,7 +50,8 @@ def test_an_expired_reset_answers_alike_for_known_and_unknown_addresses(app, reg
     clock.advance(31 * 60)
     answers = [visitor.post("/reset/code", {"code": "123456"}) for visitor in (known, unknown)]
     assert answers[0].status_code == answers[1].status_code
-    assert without_tokens(answers[0].text) == without_tokens(answers[1].text)
+    assert without_address(answers[0].text, "ada@example.org") == \
+        without_address(answers[1].text, "nobody@example.org")
     assert "expired" in answers[0].text
 
 
@@ -61,53 +65,26 @@ def test_replaying_an_old_cookie_does_not_tell_a_known_address(app, registered, 
         for _ in range(5):
             visitor.post("/reset/code", {"code": "000000"})
         visitor.client.set_cookie("session", saved)
-        texts.append(visitor.post("/reset/code", {"code": "000000"}).text)
-    assert without_tokens(texts[0]) == without_tokens(texts[1])
+        texts.append(without_address(visitor.post("/reset/code", {"code": "000000"}).text, email))
+    assert texts[0] == texts[1]
     assert "no longer works" in texts[0]
 
 
-def parallel(count, action):
-    barrier = threading.Barrier(count)
-    results = []
-
-    def run():
-        barrier.wait()
-        results.append(action())
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def parallel_posts(app, count, path, data):
-    """`count` people post `data` to `path` at the same moment; their statuses."""
-    visitors = [Visitor(app.test_client(), htmx=False) for _ in range(count)]
-    tokens = iter([(visitor, visitor.csrf_token(path)) for visitor in visitors])
-    lock = threading.Lock()
-
-    def post():
-        with lock:
-            visitor, token = next(tokens)
-        return visitor.client.post(path, data={"csrf_token": token, **data}).status_code
-
-    return parallel(count, post)
+def without_address(html: str, address: str) -> str:
+    """The page as it would be for any address (the code step names it)."""
+    return without_tokens(html).replace(address, "someone@example.org")
 
 
 def test_parallel_wrong_logins_all_count(app, registered):
     app.config["LOGIN_RATE_LIMIT"] = "1000 per hour"
     parallel_posts(app, 12, "/login", {"email": "ada@example.org", "password": "Wrong-Horse-42"})
-    with app.app_context():
-        assert db.session.scalar(select(User.locked_until)) is not None
+    assert "Too many failed log-ins" in registered.login().text
 
 
 def test_parallel_reset_requests_cannot_exceed_the_cooldown(app, registered, deliver, clock):
     clock.advance(61)
-    statuses = parallel_posts(app, 10, "/reset", {"email": "ada@example.org"})
+    parallel_posts(app, 10, "/reset", {"email": "ada@example.org"})
     assert len(deliver().to("ada@example.org")) <= 1
-    assert statuses.count(429) >= 9
     with app.app_context():  # the registration's send, and at most one reset
         assert db.session.scalar(select(func.count(CodeSend.id))) <= 2
 
@@ -229,9 +206,10 @@ def test_files_need_a_verified_account(app, add_video, new_visitor):
 
     _, [file_id] = add_video()
     person = new_visitor()
-    person.register()
-    with app.app_context():
-        user = db.session.scalar(select(User))
+    with app.app_context():  # an account from before addresses were proved first
+        user = User(email="ada@example.org", full_name="Ada", password_hash="x")
+        db.session.add(user)
+        db.session.flush()
         login = LoginSession(user_id=user.id)
         db.session.add(login)
         db.session.commit()

@@ -1,9 +1,11 @@
 """The forms of the account dialogs; the password rules come from `passwords`."""
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from .. import passwords
+from . import accounts
 
 
 def no_control_characters(form, field):
@@ -89,6 +91,13 @@ class NewPasswordForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
     password, confirm = new_password_fields("New password", "Confirm new password")
+
+    def validate_current_password(self, field):
+        """Checked here, so every path through the form meets the per-address try limit."""
+        refusal = accounts.check_password(current_user.email, field.data, current_user,
+                                          wrong_message=accounts.WRONG_CURRENT_PASSWORD)
+        if refusal:
+            raise ValidationError(refusal)
 
 
 class ButtonForm(FlaskForm):

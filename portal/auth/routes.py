@@ -1,39 +1,23 @@
-"""One small view per step of the account dialogs; the work is in `accounts`."""
+"""One small view per step of the account dialogs: form, one call, render."""
 from flask import Blueprint, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from .. import codes, sending
-from ..extensions import limiter
-from ..clients import form_limit, login_limit
+from ..clients import login_limit
+from ..extensions import account_forms, limiter
 from ..htmx import advance, finish, render, render_form
-from ..newsletter import subscriptions
 from ..navigation import next_page, pop_next_page, remember_next
-from . import accounts, flow, sessions
+from ..newsletter import subscriptions
+from . import accounts, sessions
+from .code_flow import Accepted, CodeFlow, Step
+from .flows import AUTH_CHANGED, RESET_PASSWORD, VERIFY_EMAIL, reset_done, user_allowed_to_reset
 from .forms import ButtonForm, CodeForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
+from .sessions import members_only
 
 blueprint = Blueprint("auth", __name__)
-
-AUTH_CHANGED = "auth-changed"
-WRONG_LOGIN = "The email or password is not right."
-CODE_STEPS = {
-    codes.VERIFY_EMAIL: {"endpoint": "auth.verify", "resend": "auth.resend_verify_code",
-                         "start": "auth.register", "eyebrow": "Create an account"},
-    codes.RESET_PASSWORD: {"endpoint": "auth.reset_code", "resend": "auth.resend_reset_code",
-                           "start": "auth.reset", "eyebrow": "Reset password"},
-}
 
 
 def failed(response) -> bool:
     return response.status_code == 422
-
-
-def refuse_to_send(form, email: str, fragment: str):
-    """The step again, 429, when no code may go to `email` now; else None (a send is claimed)."""
-    refusal = sending.claim(email)
-    if refusal is None:
-        return None
-    form.email.errors.append(refusal)
-    return render_form(fragment, form, 429)
 
 
 @blueprint.before_request
@@ -43,90 +27,73 @@ def keep_next():
 
 
 @blueprint.route("/register", methods=["GET", "POST"])
-@limiter.limit(form_limit, methods=["POST"])
+@account_forms
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
         email = accounts.normalise_email(form.email.data)
-        if refused := refuse_to_send(form, email, "auth/_register.html"):
-            return refused
-        binding = flow.await_code(codes.VERIFY_EMAIL, email)
-        accounts.register(form.full_name.data, email, form.password.data, form.organisation.data, binding)
+        details = accounts.registration(form.full_name.data, form.password.data, form.organisation.data)
+        VERIFY_EMAIL.start(email, **details)
         return advance(url_for("auth.verify"))
-    return render_form("auth/_register.html", form)
+    return render_form("auth/_register.html", form, title="Create an account", waiting=VERIFY_EMAIL.resume())
 
 
 @blueprint.route("/verify", methods=["GET", "POST"])
-@limiter.limit(form_limit, methods=["POST"])
+@account_forms
 def verify():
-    return code_step(codes.VERIFY_EMAIL)
+    return code_step(VERIFY_EMAIL)
 
 
 @blueprint.route("/reset/code", methods=["GET", "POST"])
-@limiter.limit(form_limit, methods=["POST"])
+@account_forms
 def reset_code():
-    return code_step(codes.RESET_PASSWORD)
+    return code_step(RESET_PASSWORD)
 
 
 @blueprint.post("/verify/resend")
-@limiter.limit(form_limit)
+@account_forms
 def resend_verify_code():
-    return resend_code(codes.VERIFY_EMAIL)
+    return resend_code(VERIFY_EMAIL)
 
 
 @blueprint.post("/reset/resend")
-@limiter.limit(form_limit)
+@account_forms
 def resend_reset_code():
-    return resend_code(codes.RESET_PASSWORD)
+    return resend_code(RESET_PASSWORD)
 
 
-def code_step(purpose: str):
-    """The "Check your inbox" step, for either purpose."""
-    awaited = flow.awaited_code(purpose)
-    if awaited is None:
-        return advance(url_for(CODE_STEPS[purpose]["start"]))
+def code_step(flow: CodeFlow):
+    """The "Check your inbox" step, for any flow."""
+    step = flow.resume()
+    if step is None:
+        return advance(url_for(flow.start_endpoint))
     form = CodeForm()
     if form.validate_on_submit():
-        outcome, user = accounts.check_code(awaited["email"], purpose, awaited["binding"], form.code.data)
-        if outcome is codes.Outcome.ACCEPTED:
-            flow.code_accepted()
-            return code_accepted(purpose, user)
-        form.code.errors.append(outcome.message)
-    return show_code_step(purpose, form)
+        result = flow.check(form.code.data)
+        if isinstance(result, Accepted):
+            return advance(url_for(result.next_endpoint), trigger=result.trigger)
+        form.code.errors.append(result)
+    return show_code_step(step, form)
 
 
-def show_code_step(purpose: str, form, status: int | None = None, **context):
-    return render_form("auth/_code.html", form, status, step=CODE_STEPS[purpose],
-                resend_form=ButtonForm(), **context)
+def show_code_step(step: Step, form):
+    return render_form("auth/_code.html", form, step=step, resend_form=ButtonForm(), title=step.flow.title)
 
 
-def resend_code(purpose: str):
-    awaited = flow.awaited_code(purpose)
-    if awaited is None:
-        return advance(url_for(CODE_STEPS[purpose]["start"]))
-    refusal = sending.claim(awaited["email"])
-    if refusal:
-        return show_code_step(purpose, CodeForm(formdata=None), 429, resend_error=refusal)
-    accounts.send_code(awaited["email"], purpose, awaited["binding"])
-    return show_code_step(purpose, CodeForm(formdata=None), resent=True)
-
-
-def code_accepted(purpose: str, user):
-    if purpose == codes.VERIFY_EMAIL:
-        sessions.start(user)
-        return advance(url_for("auth.welcome"), trigger=AUTH_CHANGED)
-    flow.allow_password_reset(user)
-    return advance(url_for("auth.new_password"))
+def resend_code(flow: CodeFlow):
+    """Post/redirect/get: the step says what happened, and a reload posts nothing."""
+    flow.resend()
+    return advance(url_for(flow.step_endpoint))
 
 
 @blueprint.get("/welcome")
-@login_required
+@members_only
 def welcome():
-    return render("auth/_welcome.html", form=ButtonForm(), next_page=next_page())
+    return render("auth/_welcome.html", form=ButtonForm(), next_page=next_page(), title="Welcome")
 
 
 @blueprint.post("/welcome/subscribe")
-@login_required
+@members_only
 def subscribe():
     subscriptions.subscribe(current_user, "offer")
     return advance(url_for("auth.welcome"))
@@ -137,59 +104,45 @@ def subscribe():
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append(WRONG_LOGIN)
-        elif not user.is_verified:
-            return verify_before_login(user.email)
-        else:
+        user, refusal = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
             sessions.start(user)
             return finish(pop_next_page(), trigger=AUTH_CHANGED)
-    return render_form("auth/_login.html", form)
-
-
-def verify_before_login(email: str):
-    """An unverified account logging in is sent to its code step (with a fresh code)."""
-    binding = flow.await_code(codes.VERIFY_EMAIL, email)
-    if sending.claim(email) is None:
-        accounts.send_code(email, codes.VERIFY_EMAIL, binding)
-    return advance(url_for("auth.verify"))
+        form.password.errors.append(refusal)
+    return render_form("auth/_login.html", form, title="Log in", waiting=VERIFY_EMAIL.resume())
 
 
 @blueprint.post("/logout")
 def logout():
     sessions.end()
-    return advance(url_for("pages.home"), trigger=AUTH_CHANGED)
+    return finish(sessions.public_page(request.form.get("next")), trigger=AUTH_CHANGED)
 
 
 @blueprint.route("/reset", methods=["GET", "POST"])
-@limiter.limit(form_limit, methods=["POST"])
+@account_forms
 def reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        email = accounts.normalise_email(form.email.data)
-        if refused := refuse_to_send(form, email, "auth/_reset.html"):
-            return refused
-        binding = flow.await_code(codes.RESET_PASSWORD, email)
-        accounts.send_code(email, codes.RESET_PASSWORD, binding)
+        RESET_PASSWORD.start(accounts.normalise_email(form.email.data))
         return advance(url_for("auth.reset_code"))
-    return render_form("auth/_reset.html", form)
+    return render_form("auth/_reset.html", form, title="Reset password")
 
 
 @blueprint.route("/reset/password", methods=["GET", "POST"])
-@limiter.limit(form_limit, methods=["POST"])
+@account_forms
 def new_password():
-    user = flow.user_allowed_to_reset()
+    user = user_allowed_to_reset()
     if user is None:
         return advance(url_for("auth.reset"))
     form = NewPasswordForm()
     if form.validate_on_submit():
         accounts.set_new_password(user, form.password.data)
-        flow.reset_done()
+        reset_done()
         return advance(url_for("auth.password_updated"), trigger=AUTH_CHANGED)
-    return render_form("auth/_new_password.html", form)
+    return render_form("auth/_new_password.html", form, title="Create a new password")
 
 
 @blueprint.get("/reset/done")
 def password_updated():
-    return render("auth/_password_updated.html", login_url=url_for("auth.login", next=next_page()))
+    return render("auth/_password_updated.html", login_url=url_for("auth.login", next=next_page()),
+                  title="Your password has been updated")

@@ -4,15 +4,18 @@ Flask-Login's id is the account's session token (replaced on a password
 change or reset, which ends every session); each login also gets a
 `LoginSession` row, named in the cookie, which logging out deletes.
 """
-from flask import g, redirect, session, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, session, url_for
 from flask_wtf.csrf import generate_csrf
-from flask_login import login_user, logout_user
+from flask_login import login_required, login_user, logout_user
+from werkzeug.exceptions import HTTPException
 from sqlalchemy import delete, select
 
 from ..extensions import db, login_manager
 from ..htmx import current_page
 from ..models import LoginSession, User
-from ..navigation import NEXT_KEY
+from ..navigation import NEXT_KEY, safe_next
 
 LOGIN_KEY = "login"
 
@@ -63,4 +66,26 @@ def end() -> None:
 
 
 def end_all(user: User) -> None:
+    """End every session of the account, in every browser (the caller commits)."""
+    user.replace_session_token()
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def members_only(view):
+    """`login_required`, marked so that `public_page` can tell such pages apart."""
+    guarded = login_required(view)
+    guarded.is_members_only = True
+    return guarded
+
+
+def public_page(target: str | None) -> str:
+    """`target` if it is a local page a logged-out visitor may see; else the home page."""
+    target = safe_next(target)
+    if not target:
+        return "/"
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(urlsplit(target).path, method="GET")
+    except HTTPException:
+        return "/"
+    view = current_app.view_functions.get(endpoint)
+    return "/" if getattr(view, "is_members_only", False) else target

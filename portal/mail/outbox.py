@@ -12,11 +12,14 @@ from ..models import OutboxMail
 ENQUEUED_FLAG = "portal.mail_enqueued"
 
 
-def enqueue(recipient: str, template: str, subject: str, headers: dict | None = None, **context) -> OutboxMail:
+def enqueue(recipient: str, template: str, subject: str, headers: dict | None = None, decoy: bool = False,
+            **context) -> OutboxMail:
     """Queue the mail rendered from `mail/<template>.txt` (and `.html` if present).
 
     The row joins the current transaction: it is sent if, and only if, the
-    change that caused it is committed.
+    change that caused it is committed. A `decoy` is rendered and written
+    like any mail, then taken back before the commit: a request for an
+    address that gets no mail takes as long as one that does.
     """
     context = {"subject": subject, "site_name": current_app.config["SITE_NAME"], **context}
     mail = OutboxMail(
@@ -28,7 +31,11 @@ def enqueue(recipient: str, template: str, subject: str, headers: dict | None = 
         headers=json.dumps(headers) if headers else None,
     )
     db.session.add(mail)
-    db.session.info[ENQUEUED_FLAG] = True
+    if decoy:
+        db.session.flush()
+        db.session.delete(mail)
+    else:
+        db.session.info[ENQUEUED_FLAG] = True
     return mail
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..csv_cells import write_rows
 from ..extensions import db
-from . import sending
+from . import mailout
 
 newsletter_group = AppGroup("newsletter", help="The newsletter.")
 
@@ -21,12 +21,12 @@ def send_command(subject, text_file, html_file):
     """Queue one mail per subscriber; run it again after an interruption to finish."""
     if "\n" in subject or "\r" in subject:
         raise click.BadParameter("a subject is one line", param_hint="--subject")
-    send = sending.find_or_start(
+    send = mailout.find_or_start(
         subject, text_file.read_text(encoding="utf-8"), html_file.read_text(encoding="utf-8") if html_file else None
     )
-    waiting = db.session.scalar(select(func.count()).select_from(sending.waiting(send).subquery()))
+    waiting = db.session.scalar(select(func.count()).select_from(mailout.waiting(send).subquery()))
     with click.progressbar(length=waiting, label=f"Send {send.id}", file=sys.stderr) as bar:
-        queued = sending.queue(send, bar.update)
+        queued = mailout.queue(send, bar.update)
     click.echo(f"send {send.id}: queued {queued} mail(s) now; the outbox delivers them")
 
 
@@ -35,7 +35,7 @@ def send_command(subject, text_file, html_file):
 def export_command(as_csv):
     """Subscribers with the time and place of their consent."""
     rows = [(user.email, user.full_name, user.newsletter_subscribed_at.isoformat(), user.newsletter_consent_source)
-            for user in sending.subscribers()]
+            for user in mailout.subscribers()]
     if as_csv:
         write_rows(["email", "name", "subscribed_at", "source"], rows)
         return

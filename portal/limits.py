@@ -1,0 +1,39 @@
+"""Every limit of the account flows, named once with its meaning.
+
+Each is a setting (`PORTAL_<NAME>`) whose default is here; the code reads
+`current_app.config[NAME]`, and the README's limits table is this table (a
+test keeps them equal). Counters kept in the database hold across workers
+and hosts; the per-client request limits live in Flask-Limiter's storage.
+"""
+from dataclasses import dataclass
+
+MINUTE = 60
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+@dataclass(frozen=True)
+class Limit:
+    setting: str
+    default: int | str
+    meaning: str
+
+
+LIMITS = (
+    Limit("CODE_LIFETIME", 30 * MINUTE, "seconds a mailed code works"),
+    Limit("CODE_RESEND_COOLDOWN", MINUTE, "seconds between two codes (or notices) to one address"),
+    Limit("CODE_MAX_WRONG_TRIES", 5, "wrong tries that kill a code"),
+    Limit("CODE_SENDS_PER_ADDRESS_PER_HOUR", 5, "codes (or notices) one address gets in an hour"),
+    Limit("CODE_SENDS_PER_ADDRESS_PER_DAY", 10, "codes (or notices) one address gets in a day"),
+    Limit("CODE_WRONG_TRIES_PER_ADDRESS_PER_DAY", 20, "wrong codes entered for one address in a day, over all its codes"),
+    Limit("CODE_SENDS_PER_IP_PER_HOUR", 30, "code mails one client network may cause in an hour"),
+    Limit("LOGIN_MAX_FAILURES", 10, "failed log-ins (and current-password checks) for one address before it locks"),
+    Limit("LOGIN_FAILURE_WINDOW", 15 * MINUTE, "seconds in which those failures count"),
+    Limit("LOGIN_LOCKOUT", 15 * MINUTE, "seconds an address stays locked (a reset by code still works)"),
+    Limit("LOGIN_RATE_LIMIT", "300 per hour", "failed log-ins per client network (Flask-Limiter)"),
+    Limit("FORM_RATE_LIMIT", "120 per hour", "posts per client network to all other account forms together (Flask-Limiter)"),
+)
+
+
+def defaults() -> dict:
+    return {limit.setting: limit.default for limit in LIMITS}

@@ -1,0 +1,82 @@
+"""Nothing the portal answers tells whether an address has an account."""
+import statistics
+import time
+
+from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
+
+LOCKED = "Too many failed log-ins for this address"
+
+
+def test_registering_then_logging_in_answers_alike_for_new_and_taken_addresses(app, registered, new_visitor, clock):
+    """Register X with P, then log in with X and P: a new X and a verified X look the same."""
+    answers = []
+    for address in ("ada@example.org", "new@example.org"):
+        clock.advance(61)
+        person = new_visitor()
+        person.register(email=address, password="Guessed-Pass-77")
+        response = person.login(email=address, password="Guessed-Pass-77")
+        answers.append((response.status_code, without_tokens(response.text).replace(address, "X")))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 422
+
+
+def test_a_never_verified_account_answers_a_log_in_as_a_wrong_password_does(app, registered, new_visitor, deliver):
+    new_visitor().register(email="new@example.org")
+    unverified = new_visitor().login(email="new@example.org")
+    wrong = new_visitor().login(password="Wrong-Horse-42")
+    assert unverified.status_code == wrong.status_code == 422
+    assert without_tokens(unverified.text).replace("new@example.org", "X") == \
+        without_tokens(wrong.text).replace("ada@example.org", "X")
+
+
+def test_a_locked_address_says_so_and_how_to_get_in_whether_or_not_it_has_an_account(app, registered, new_visitor):
+    answers = []
+    for address in ("ada@example.org", "nobody@example.org"):
+        person = new_visitor()
+        for _ in range(10):
+            assert LOCKED not in person.login(email=address, password="Wrong-Horse-42").text
+        response = person.login(email=address, password=STRONG_PASSWORD)
+        assert LOCKED in response.text
+        assert "reset your password" in response.text
+        answers.append((response.status_code, without_tokens(response.text).replace(address, "X")))
+    assert answers[0] == answers[1]
+    assert "Log out" not in registered.client.get("/_header").text
+
+
+def test_a_reset_works_while_the_address_is_locked(app, registered, deliver, clock):
+    for _ in range(10):
+        registered.login(password="Wrong-Horse-42")
+    deliver().clear()
+    clock.advance(61)
+    registered.post("/reset", {"email": "ada@example.org"})
+    registered.post("/reset/code", {"code": code_in(deliver().to("ada@example.org")[-1])})
+    registered.post("/reset/password", {"password": "Fresh-Pass-2026!", "confirm": "Fresh-Pass-2026!"})
+    registered.login(password="Fresh-Pass-2026!")
+    assert "Log out" in registered.client.get("/_header").text
+
+
+def median_reset_time(app, address, rounds):
+    person = Visitor(app.test_client(), htmx=False)
+    token = person.csrf_token("/reset")
+    timings = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = person.client.post("/reset", data={"csrf_token": token, "email": address})
+        timings.append(time.perf_counter() - start)
+        assert response.status_code == 303
+    return statistics.median(timings)
+
+
+def test_a_reset_takes_as_long_for_an_unknown_address_as_for_a_known_one(app, registered):
+    """Medians of 40 resets each way, interleaved so the machine's noise hits both."""
+    app.config.update(CODE_RESEND_COOLDOWN=0, CODE_SENDS_PER_ADDRESS_PER_HOUR=10_000,
+                      CODE_SENDS_PER_ADDRESS_PER_DAY=10_000, CODE_SENDS_PER_IP_PER_HOUR=10_000,
+                      FORM_RATE_LIMIT="10000 per hour")
+    median_reset_time(app, "warm-up@example.org", 5)
+    known, unknown = [], []
+    for _ in range(4):
+        known.append(median_reset_time(app, "ada@example.org", 10))
+        unknown.append(median_reset_time(app, "nobody@example.org", 10))
+    known, unknown = statistics.median(known), statistics.median(unknown)
+    allowed = max(0.002, 0.1 * max(known, unknown))
+    assert abs(known - unknown) < allowed, f"known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms"
