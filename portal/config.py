@@ -33,6 +33,12 @@ class Defaults:
     # How many proxies in front set X-Forwarded-For / -Proto (0: none).
     PROXY_COUNT = 0
 
+    # argon2id cost: RFC 9106's low-memory profile (argon2-cffi's defaults).
+    # Changing any of them rehashes each password at its owner's next log-in.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_COST = 64 * 1024  # KiB
+    PASSWORD_HASH_PARALLELISM = 4
+
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

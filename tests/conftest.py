@@ -136,6 +136,10 @@ def test_settings(tmp_path, smtp_port, **more):
         "MAIL_WORKER": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "PUBLIC_URL": "http://localhost",
+        # A cheap hash keeps the suite fast; production's cost is tested on its own.
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_COST": 8,
+        "PASSWORD_HASH_PARALLELISM": 1,
         **more,
     }
 
