@@ -42,7 +42,8 @@ class Defaults:
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    # None: Secure exactly when PUBLIC_URL is https://; true or false overrides.
+    SESSION_COOKIE_SECURE = None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 14 * 24 * HOUR
@@ -103,6 +104,8 @@ def load(app, overrides: dict) -> None:
     app.config.from_prefixed_env("PORTAL")
     app.config.update(overrides)
     app.config["MAIL_SUPPRESS_SEND"] = not app.config["MAIL_SERVER"]
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].lower().startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     # Failed statements are logged; their parameters (hashes, tokens) must not be.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
