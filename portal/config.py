@@ -79,6 +79,9 @@ class Defaults:
     # How stale another process's change to the library may look on a page.
     CATALOGUE_CACHE_SECONDS = 2.0
     DOWNLOAD_LINK_LIFETIME = 24 * HOUR
+    # Requests of one account for one file within this many seconds of the
+    # counted one (resumed, ranged) are the same download.
+    DOWNLOAD_RECORD_WINDOW = HOUR
     # None: the portal streams files; "nginx": X-Accel-Redirect; "sendfile": X-Sendfile.
     DOWNLOAD_ACCEL = None
     DOWNLOAD_ACCEL_PREFIX = "/protected-media/"
