@@ -506,3 +506,21 @@ def test_enter_in_the_search_box_adds_no_second_history_entry_and_back_shows_the
     expect(results.get_by_role("link", name="B-roll: ministers arrive")).to_be_visible()
     assert watch.errors == []
     assert still_the_same_page(page)
+
+
+def test_my_account_at_320_pixels_wraps_a_long_address_and_name_instead_of_scrolling_sideways(browser, live_server, app):
+    address = "augusta.ada.king-noel.countess.of.lovelace@analytical-engines.example"
+    name = "Augusta-Ada-King-Noel-Countess-of-Lovelace-née-Byron-of-London"
+    assert len(address) >= 60 and len(name) >= 60
+    with app.app_context():
+        db.session.add(User(email=address, full_name=name, verified_at=now(),
+                            password_hash=passwords.hash_password(STRONG_PASSWORD)))
+        db.session.commit()
+    with browse(browser, live_server, viewport={"width": 320, "height": 640}) as (page, _):
+        page.goto("/login")
+        fill_log_in(page.locator("main"), address)
+        page.locator("main").get_by_role("button", name="Log in", exact=True).click()
+        expect_logged_in(page)
+        page.goto("/account/")
+        expect(page.get_by_text(address)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
