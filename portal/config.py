@@ -21,10 +21,17 @@ class Defaults:
     # How many proxies in front set X-Forwarded-For / -Proto (0: none).
     PROXY_COUNT = 0
 
+    # argon2id cost: RFC 9106's low-memory profile (argon2-cffi's defaults).
+    # Changing any of them rehashes each password at its owner's next log-in.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_COST = 64 * 1024  # KiB
+    PASSWORD_HASH_PARALLELISM = 4
+
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    # None: Secure exactly when PUBLIC_URL is https://; true or false overrides.
+    SESSION_COOKIE_SECURE = None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 14 * 24 * HOUR
@@ -60,6 +67,9 @@ class Defaults:
     # How stale another process's change to the library may look on a page.
     CATALOGUE_CACHE_SECONDS = 2.0
     DOWNLOAD_LINK_LIFETIME = 24 * HOUR
+    # Requests of one account for one file within this many seconds of the
+    # counted one (resumed, ranged) are the same download.
+    DOWNLOAD_RECORD_WINDOW = HOUR
     # None: the portal streams files; "nginx": X-Accel-Redirect; "sendfile": X-Sendfile.
     DOWNLOAD_ACCEL = None
     DOWNLOAD_ACCEL_PREFIX = "/protected-media/"
@@ -86,6 +96,8 @@ def load(app, overrides: dict) -> None:
     app.config.from_prefixed_env("PORTAL")
     app.config.update(overrides)
     app.config["MAIL_SUPPRESS_SEND"] = not app.config["MAIL_SERVER"]
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].lower().startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     # Failed statements are logged; their parameters (hashes, tokens) must not be.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}

@@ -1,10 +1,14 @@
 """The password policy (its one definition) and the argon2id hasher."""
+import logging
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+log = logging.getLogger("portal.passwords")
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -46,29 +50,60 @@ def unmet_rules(password: str) -> list[str]:
     return [rule.message for rule in RULES if not rule.is_met(password)]
 
 
-# argon2-cffi's defaults are RFC 9106's low-memory profile, argon2id.
-hasher = PasswordHasher()
-_dummy_hash = None
+@dataclass
+class _Hashing:
+    """An app's hasher, the settings it was built from, and its dummy hash."""
+
+    settings: dict
+    hasher: PasswordHasher
+    dummy_hash: str | None = None
+
+
+def _hashing() -> _Hashing:
+    config = current_app.config
+    settings = {
+        "time_cost": config["PASSWORD_HASH_TIME_COST"],
+        "memory_cost": config["PASSWORD_HASH_MEMORY_COST"],
+        "parallelism": config["PASSWORD_HASH_PARALLELISM"],
+    }
+    hashing = current_app.extensions.get("password_hashing")
+    if hashing is None or hashing.settings != settings:
+        if not current_app.testing and _is_below_rfc_9106_low_memory(settings):
+            log.warning("password hash settings %s are below RFC 9106's low-memory profile", settings)
+        hashing = _Hashing(settings, PasswordHasher(**settings))
+        current_app.extensions["password_hashing"] = hashing
+    return hashing
+
+
+def _is_below_rfc_9106_low_memory(settings: dict) -> bool:
+    floor = profiles.RFC_9106_LOW_MEMORY
+    return settings["time_cost"] < floor.time_cost or settings["memory_cost"] < floor.memory_cost
+
+
+def hasher() -> PasswordHasher:
+    """The app's argon2id hasher, built from its `PASSWORD_HASH_*` settings."""
+    return _hashing().hasher
 
 
 def hash_password(password: str) -> str:
-    return hasher.hash(password)
+    return hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return hasher.verify(password_hash, password)
+        return hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return hasher.check_needs_rehash(password_hash)
+    """True when the hash was made with other parameters than the settings now name."""
+    return hasher().check_needs_rehash(password_hash)
 
 
 def spend_verification_time(password: str) -> None:
     """Verify against a dummy hash, so an unknown email costs what a known one does."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = hasher.hash("dummy password, never matches")
-    verify_password(_dummy_hash, password)
+    hashing = _hashing()
+    if hashing.dummy_hash is None:
+        hashing.dummy_hash = hashing.hasher.hash("dummy password, never matches")
+    verify_password(hashing.dummy_hash, password)

@@ -4,8 +4,10 @@ A fresh database gets the whole schema from the models at once and is
 stamped with the newest migration; one made by an older version is upgraded
 through `migrations/` (Flask-Migrate, i.e. Alembic). A file lock (SQLite) or
 an advisory lock (PostgreSQL) lets one process do it while the others wait.
+A SQLite database file is private to the portal's user, like the secret key.
 """
 import fcntl
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,12 +22,33 @@ POSTGRES_LOCK_KEY = 0x504F5254414C
 
 
 def create_schema(app) -> None:
+    with app.app_context():
+        _make_sqlite_file_private()
     with app.app_context(), _schema_lock(app):
         if inspect(db.engine).has_table("users"):
             flask_migrate.upgrade()
         else:
             _create_all()
             flask_migrate.stamp()
+
+
+def _make_sqlite_file_private() -> None:
+    """Create the SQLite file with mode 0600, or bring an existing one to it.
+
+    SQLite gives the `-wal` and `-shm` files the mode of the database file,
+    so those follow; ones left by an earlier run are set here as well.
+    """
+    url = db.engine.url  # Flask-SQLAlchemy has made a relative path absolute
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or url.query.get("uri"):
+        return
+    database = Path(url.database)
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        if path.exists():
+            path.chmod(0o600)
 
 
 def _create_all() -> None:

@@ -64,7 +64,7 @@
         dialog.showModal();
       }
       focusFirst(dialogBody);
-    } else if (target.matches && target.matches("[data-step-host]")) {
+    } else if (target && target.matches && target.matches("[data-step-host]")) {
       focusFirst(target);
     }
   });
@@ -122,6 +122,16 @@
         showRequestError(host, REQUEST_ERRORS[name]);
       }
     });
+  });
+
+  // A request that shows the address already shown (Enter right after the
+  // results came as one typed) replaces its history entry instead of adding
+  // a second one for the same page, so one Back goes back a step.
+  document.body.addEventListener("htmx:beforeHistoryUpdate", function (event) {
+    var update = event.detail.history;
+    if (update.type === "push" && new URL(update.path, location.href).href === location.href) {
+      update.type = "replace";
+    }
   });
 
   // "Copy link" beside a personal download link.

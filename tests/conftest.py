@@ -26,9 +26,10 @@ class Inbox:
         self.messages = []
         self.lock = threading.Lock()
         self.answer = "250 OK"
+        self.data_started = threading.Event()
 
-    delay = 0
     recipient_delay = 0
+    is_holding = False
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.recipient_delay:
@@ -37,8 +38,9 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        self.data_started.set()
+        while self.is_holding:  # a server that takes its time, until the test lets go
+            await asyncio.sleep(0.01)
         if not self.answer.startswith("250"):
             return self.answer
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -54,7 +56,9 @@ class Inbox:
         with self.lock:
             self.messages.clear()
         self.answer = "250 OK"
-        self.delay = self.recipient_delay = 0
+        self.recipient_delay = 0
+        self.is_holding = False
+        self.data_started.clear()
 
     is_up = True
 
@@ -136,6 +140,10 @@ def test_settings(tmp_path, smtp_port, **more):
         "MAIL_WORKER": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "PUBLIC_URL": "http://localhost",
+        # A cheap hash keeps the suite fast; production's cost is tested on its own.
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_COST": 8,
+        "PASSWORD_HASH_PARALLELISM": 1,
         **more,
     }
 

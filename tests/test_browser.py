@@ -480,3 +480,47 @@ def test_a_visitor_s_download_opens_the_log_in_dialog_and_then_offers_the_files(
     assert path_of(page.url) == f"/videos/{video_id}" and still_the_same_page(page)
     download = page.get_by_role("link", name="Download HD 1080p MP4 (1.0 kB)")
     expect(download).to_have_attribute("href", f"/files/{file_id}")
+
+
+def test_enter_in_the_search_box_adds_no_second_history_entry_and_back_shows_the_earlier_results(page_and_watch, add_video):
+    from datetime import date
+
+    page, watch = page_and_watch
+    add_video("Speech on maritime security", recorded_on=date(2025, 6, 3))
+    add_video("B-roll: ministers arrive", recorded_on=date(2026, 10, 13))
+    visit(page, "/")
+    results = page.locator("#results")
+    search = htmx_ready(page.get_by_label("Search videos"))
+    search.press_sequentially("mariti", delay=40)
+    page.wait_for_url(at("/?q=mariti&tag=&year="))
+    expect(results.get_by_role("link", name="B-roll: ministers arrive")).to_have_count(0)
+    entries = page.evaluate("history.length")
+
+    with page.expect_response(lambda response: "q=mariti" in response.url):
+        search.press("Enter")
+    expect(results.get_by_role("link", name="Speech on maritime security")).to_be_visible()
+    assert page.evaluate("history.length") == entries
+
+    page.go_back()
+    page.wait_for_url(at("/"))
+    expect(results.get_by_role("link", name="B-roll: ministers arrive")).to_be_visible()
+    assert watch.errors == []
+    assert still_the_same_page(page)
+
+
+def test_my_account_at_320_pixels_wraps_a_long_address_and_name_instead_of_scrolling_sideways(browser, live_server, app):
+    address = "augusta.ada.king-noel.countess.of.lovelace@analytical-engines.example"
+    name = "Augusta-Ada-King-Noel-Countess-of-Lovelace-née-Byron-of-London"
+    assert len(address) >= 60 and len(name) >= 60
+    with app.app_context():
+        db.session.add(User(email=address, full_name=name, verified_at=now(),
+                            password_hash=passwords.hash_password(STRONG_PASSWORD)))
+        db.session.commit()
+    with browse(browser, live_server, viewport={"width": 320, "height": 640}) as (page, _):
+        page.goto("/login")
+        fill_log_in(page.locator("main"), address)
+        page.locator("main").get_by_role("button", name="Log in", exact=True).click()
+        expect_logged_in(page)
+        page.goto("/account/")
+        expect(page.get_by_text(address)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320

@@ -93,16 +93,66 @@ def test_files_are_found_by_id_only(app, verified, path):
     assert verified.client.get(path).status_code == 404
 
 
-def test_every_download_is_recorded(app, verified, add_video):
+def test_a_download_is_recorded_with_who_which_file_and_what_part(app, verified, add_video):
     video_id, [file_id] = add_video(sizes=(5000,))
-    verified.client.get(f"/files/{file_id}")
     verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=0-99"})
-    records = downloads(app)
-    assert [(r.status, r.byte_range, r.video_id, r.rendition_id) for r in records] == [
-        (200, None, video_id, file_id),
-        (206, "bytes=0-99", video_id, file_id),
-    ]
-    assert all(r.user_id for r in records)
+    [record] = downloads(app)
+    assert (record.status, record.byte_range, record.video_id, record.rendition_id) == (206, "bytes=0-99", video_id, file_id)
+    assert record.user_id
+
+
+def test_many_range_requests_for_one_file_count_as_one_download(app, verified, add_video):
+    _, [file_id] = add_video(sizes=(5000,))
+    for start in range(50):
+        verified.client.get(f"/files/{file_id}", headers={"Range": f"bytes={start}-{start}"})
+    assert len(downloads(app)) == 1
+
+
+def test_parallel_range_requests_for_one_file_count_as_one_download(app, verified, add_video):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, [file_id] = add_video(sizes=(5000,))
+    session = verified.client.get_cookie("session").value
+
+    def fetch_one_byte(start):
+        client = app.test_client()
+        client.set_cookie("session", session)
+        return client.get(f"/files/{file_id}", headers={"Range": f"bytes={start}-{start}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(fetch_one_byte, range(40))) == {206}
+    assert len(downloads(app)) == 1
+
+
+def test_the_same_file_again_after_the_window_is_a_new_download(app, verified, add_video, clock):
+    _, [file_id] = add_video(sizes=(5000,))
+    verified.client.get(f"/files/{file_id}")
+    clock.advance(app.config["DOWNLOAD_RECORD_WINDOW"] - 1)
+    verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=100-"})
+    assert len(downloads(app)) == 1
+    clock.advance(2)
+    verified.client.get(f"/files/{file_id}")
+    assert len(downloads(app)) == 2
+
+
+def test_other_files_and_other_accounts_count_on_their_own(app, verified, add_video, new_visitor, deliver):
+    _, [first, second] = add_video(sizes=(5000, 4000), labels=("HD", "SD"))
+    verified.client.get(f"/files/{first}")
+    verified.client.get(f"/files/{second}")
+    grace = new_visitor()
+    grace.register(email="grace@example.org", name="Grace Hopper")
+    grace.verify(code_in(deliver().to("grace@example.org")[-1]))
+    grace.client.get(f"/files/{first}")
+    assert sorted((r.user_id, r.rendition_id) for r in downloads(app)) == [(1, first), (1, second), (2, first)]
+
+
+def test_the_report_counts_a_resumed_download_once(app, verified, add_video):
+    _, [file_id] = add_video("Speech in Lisbon", sizes=(5000,))
+    for part in ("bytes=0-999", "bytes=1000-", "bytes=1000-"):
+        verified.client.get(f"/files/{file_id}", headers={"Range": part})
+    report = app.test_cli_runner().invoke(args=["downloads", "report", "--csv"]).output
+    assert "Speech in Lisbon,1" in report.replace('"', "")
+    assert "ada@example.org,1" in report.replace('"', "")
 
 
 def personal_link(verified, video_id):
@@ -174,3 +224,12 @@ def test_sendfile_mode_names_the_file_for_the_web_server(app, verified, add_vide
     response = verified.client.get(f"/files/{file_id}")
     assert response.headers["X-Sendfile"].endswith(".mp4")
     assert response.data == b""
+
+
+def test_an_answer_without_bytes_is_no_download(app, verified, add_video, clock):
+    _, [file_id] = add_video(sizes=(5000,))
+    etag = verified.client.get(f"/files/{file_id}").headers["ETag"]
+    clock.advance(app.config["DOWNLOAD_RECORD_WINDOW"] + 1)
+    assert verified.client.get(f"/files/{file_id}", headers={"If-None-Match": etag}).status_code == 304
+    assert verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=9000-"}).status_code == 416
+    assert len(downloads(app)) == 1

@@ -103,10 +103,11 @@ def test_demo_adds_a_handful_of_videos_once(app):
     assert "Opening remarks at the Brussels press conference" in html
 
 
-def test_downloads_report_counts_per_video_and_account(app, verified, add_video):
+def test_downloads_report_counts_per_video_and_account(app, verified, add_video, clock):
     video_id, [file_id] = add_video("Counted speech")
     for _ in range(3):
         verified.client.get(f"/files/{file_id}")
+        clock.advance(app.config["DOWNLOAD_RECORD_WINDOW"] + 1)
     report = run(app, "downloads", "report").output
     assert "3  #1 Counted speech" in report
     assert "3  ada@example.org" in report

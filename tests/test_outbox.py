@@ -197,27 +197,28 @@ def test_a_slow_smtp_server_does_not_slow_registering(tmp_path, inbox):
 
     app = create_app(test_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.1),
                      instance_path=str(tmp_path / "instance"))
-    inbox.delay = 5
+    inbox.is_holding = True
     visitor = Visitor(app.test_client(), htmx=True)
     try:
         visitor.client.get("/")
-        queue_one(app, "first@example.org")  # the worker is now busy with a slow server
-        time.sleep(0.3)
+        queue_one(app, "first@example.org")
+        assert inbox.data_started.wait(timeout=10)  # the worker is now busy with a slow server
         started = time.monotonic()
         response = visitor.register()
         elapsed = time.monotonic() - started
         assert "Check your inbox" in response.text
         assert elapsed < 1.0
     finally:
-        inbox.delay = 0
+        inbox.is_holding = False
         app.extensions["mail_worker"].stop()
 
 
-def test_a_worker_killed_mid_batch_leaves_its_mail_to_be_sent_later_once(app, inbox, tmp_path):
+def test_a_worker_killed_mid_batch_leaves_its_mail_to_be_sent_later_once(app, inbox, tmp_path, clock, deliver):
     import os
     import signal
     import subprocess
     import sys
+    from datetime import timedelta
 
     for number in range(5):
         queue_one(app, f"person{number}@example.org")
@@ -228,23 +229,27 @@ def test_a_worker_killed_mid_batch_leaves_its_mail_to_be_sent_later_once(app, in
         "PORTAL_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "PORTAL_MAIL_SERVER": "127.0.0.1",
         "PORTAL_MAIL_PORT": str(inbox.port),
-        "PORTAL_MAIL_LEASE": "2",
         "PORTAL_MAIL_WORKER": "false",
     }
     command = [sys.executable, "-m", "portal.cli", "mail", "deliver"]
     inbox.recipient_delay = 0.5
     worker = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
-    while len(inbox.messages) < 2 and time.monotonic() < deadline:
+    # Until the second mail is settled; the third then waits on the server.
+    while sum(row.status == "sent" for row in rows(app)) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(0.25)  # the second mail is settled; the third waits on the server
     worker.send_signal(signal.SIGKILL)
     worker.wait()
     inbox.recipient_delay = 0
-    assert 2 <= len(inbox.messages) < 5
+    sent_by_the_dead_worker = len(inbox.messages)
+    assert 2 <= sent_by_the_dead_worker < 5
 
-    time.sleep(2.2)  # the dead worker's lease runs out
-    subprocess.run(command, env=environment, check=True, capture_output=True)
+    # The worker claimed on the real clock; this process's clock goes to its lease's end.
+    lease_until = max(row.lease_until for row in rows(app) if row.status == "sending")
+    clock.moment = lease_until - timedelta(seconds=1)
+    assert len(deliver().messages) == sent_by_the_dead_worker  # its lease still holds
+    clock.moment = lease_until + timedelta(seconds=1)
+    deliver()
     recipients = sorted(m["To"] for m in inbox.messages)
     assert recipients == [f"person{n}@example.org" for n in range(5)]
 

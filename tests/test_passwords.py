@@ -1,7 +1,9 @@
 """The password policy, defined once, and the argon2id hasher."""
 import pytest
+from argon2 import extract_parameters, profiles
 
 from portal import passwords
+from portal.config import Defaults
 
 GOOD = "Correct-Horse-42"
 
@@ -28,7 +30,13 @@ def test_each_broken_rule_is_named_in_its_own_message(password, word):
     assert word in message
 
 
-def test_a_password_of_256_characters_is_allowed_and_never_truncated():
+@pytest.fixture
+def in_app(app):
+    with app.app_context():
+        yield app
+
+
+def test_a_password_of_256_characters_is_allowed_and_never_truncated(in_app):
     password = "Aa1-" + "x" * 252
     assert passwords.unmet_rules(password) == []
     hashed = passwords.hash_password(password)
@@ -40,14 +48,27 @@ def test_the_hint_states_the_same_minimum():
     assert f"at least {passwords.MIN_LENGTH} characters" in passwords.HINT
 
 
-def test_hashes_are_argon2id_with_at_least_rfc_9106_low_memory_parameters():
-    hashed = passwords.hash_password(GOOD)
-    assert hashed.startswith("$argon2id$")
-    assert passwords.hasher.memory_cost >= 64 * 1024
-    assert passwords.hasher.time_cost >= 3
+def test_hashes_are_argon2id_with_at_least_rfc_9106_low_memory_parameters_by_default(in_app):
+    in_app.config.update({name: getattr(Defaults, name) for name in dir(Defaults) if name.startswith("PASSWORD_HASH_")})
+    parameters = extract_parameters(passwords.hash_password(GOOD))
+    floor = profiles.RFC_9106_LOW_MEMORY
+    assert parameters.type == floor.type
+    assert parameters.memory_cost >= floor.memory_cost
+    assert parameters.time_cost >= floor.time_cost
+    assert parameters.parallelism == floor.parallelism
 
 
-def test_a_wrong_password_or_broken_hash_does_not_verify():
+def test_the_hash_cost_is_a_setting_and_a_change_asks_for_a_rehash(in_app):
+    in_app.config.update(PASSWORD_HASH_TIME_COST=1, PASSWORD_HASH_MEMORY_COST=8, PASSWORD_HASH_PARALLELISM=1)
+    cheap = passwords.hash_password(GOOD)
+    assert (extract_parameters(cheap).time_cost, extract_parameters(cheap).memory_cost) == (1, 8)
+    assert not passwords.needs_rehash(cheap)
+    in_app.config["PASSWORD_HASH_TIME_COST"] = 2
+    assert passwords.needs_rehash(cheap)
+    assert passwords.verify_password(cheap, GOOD)
+
+
+def test_a_wrong_password_or_broken_hash_does_not_verify(in_app):
     hashed = passwords.hash_password(GOOD)
     assert not passwords.verify_password(hashed, "Wrong-Horse-42")
     assert not passwords.verify_password("not a hash", GOOD)

@@ -219,3 +219,34 @@ def test_the_migrations_build_the_models_schema_on_postgresql(hosts):
             assert compare_metadata(context, db.metadata) == []
             assert connection.execute(text(
                 "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_videos_search'")).scalar() == 1
+
+
+def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbox, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.media import library
+    from portal.media.models import Download
+
+    app = hosts[0]
+    person = Visitor(app.test_client(), htmx=False)
+    person.register()
+    drain(app)
+    person.verify(code_in(inbox.to("ada@example.org")[0]))
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(b"v" * 100)
+    with app.app_context():
+        [file_id] = [r.id for r in library.add_video(library.NewVideo(title="Briefing", files=[source])).renditions]
+    session = person.client.get_cookie("session").value
+
+    def fetch_one_byte(start):
+        client = app.test_client()
+        client.set_cookie("session", session)
+        return client.get(f"/files/{file_id}", headers={"Range": f"bytes={start}-{start}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(fetch_one_byte, range(40))) == {206}
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Download.id))) == 1

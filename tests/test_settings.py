@@ -3,6 +3,8 @@ from portal import create_app
 from portal.mail import outbox
 from portal.extensions import db
 
+from conftest import test_settings
+
 
 def test_instance_config_file_is_read(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
@@ -44,3 +46,30 @@ def test_portal_mail_commands_deliver_and_report(app, inbox):
     assert "Handled 1 mail" in delivered.output
     assert len(inbox.messages) == 1
     assert "sent: 1" in runner.invoke(args=["mail", "status"]).output
+
+
+def session_cookie_after_a_visit(app):
+    client = app.test_client()
+    client.get("/register")
+    return client.get_cookie("session")
+
+
+def test_an_https_public_url_makes_the_cookies_secure_by_itself(tmp_path, inbox):
+    app = create_app(test_settings(tmp_path, inbox.port, PUBLIC_URL="https://media.example.org"),
+                     instance_path=str(tmp_path / "instance"))
+    assert session_cookie_after_a_visit(app).secure
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_an_explicit_secure_setting_wins_over_the_public_url(tmp_path, inbox, monkeypatch):
+    monkeypatch.setenv("PORTAL_SESSION_COOKIE_SECURE", "false")
+    app = create_app(test_settings(tmp_path, inbox.port, PUBLIC_URL="https://media.example.org"),
+                     instance_path=str(tmp_path / "instance"))
+    assert not session_cookie_after_a_visit(app).secure
+    assert app.config["REMEMBER_COOKIE_SECURE"] is False
+
+
+def test_an_http_public_url_leaves_the_cookies_without_secure(tmp_path, inbox):
+    app = create_app(test_settings(tmp_path, inbox.port, PUBLIC_URL="http://127.0.0.1:8000"),
+                     instance_path=str(tmp_path / "instance"))
+    assert not session_cookie_after_a_visit(app).secure

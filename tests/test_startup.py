@@ -99,3 +99,35 @@ def test_a_started_database_is_stamped_with_the_newest_migration_and_restarts_cl
     with app.app_context():
         head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
         assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar() == head
+
+
+def file_modes(folder: Path, name: str) -> dict:
+    return {suffix: stat.S_IMODE(os.stat(folder / (name + suffix)).st_mode) for suffix in ("", "-wal", "-shm")}
+
+
+def test_a_fresh_sqlite_database_and_its_wal_files_are_private(tmp_path):
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"MAIL_WORKER": False, "SECRET_KEY": "x"}, instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        db.session.execute(db.text("SELECT count(*) FROM users"))  # an open connection keeps -wal and -shm
+        assert file_modes(tmp_path / "instance", "portal.sqlite3") == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
+        db.session.rollback()
+        db.engine.dispose()
+
+
+def test_an_existing_sqlite_database_readable_by_others_is_made_private(tmp_path):
+    from portal import create_app
+    from portal.extensions import db
+
+    database = tmp_path / "shared.sqlite3"
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+    app = create_app({"MAIL_WORKER": False, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"},
+                     instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        db.session.execute(db.text("SELECT count(*) FROM users"))
+        assert file_modes(tmp_path, "shared.sqlite3") == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
+        db.session.rollback()
+        db.engine.dispose()

@@ -76,7 +76,12 @@ class Rendition(db.Model):
 
 
 class Download(db.Model):
-    """Every answer to a download request: who, which file, when, what part, status."""
+    """A download: who, which file, when, and the first request's part and status.
+
+    The requests of one account for one file within `DOWNLOAD_RECORD_WINDOW`
+    seconds (a resumed download, a player's or download manager's ranges)
+    are one download; `DownloadWindow` tells them apart.
+    """
 
     __tablename__ = "downloads"
 
@@ -88,3 +93,17 @@ class Download(db.Model):
     byte_range: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[int]
     via_link: Mapped[bool] = mapped_column(default=False)
+
+
+class DownloadWindow(db.Model):
+    """When an account's download of a file last counted.
+
+    One row per account and file, so an upsert decides race-free, on SQLite
+    and PostgreSQL alike, whether a request starts a new download.
+    """
+
+    __tablename__ = "download_windows"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    rendition_id: Mapped[int] = mapped_column(ForeignKey("renditions.id", ondelete="CASCADE"), primary_key=True)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)

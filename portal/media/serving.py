@@ -8,14 +8,17 @@ front sends the bytes (and handles ranges) instead.
 """
 import logging
 import re
+from datetime import timedelta
 
 from flask import abort, current_app, request
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.utils import send_file
 
+from ..clock import now
 from ..extensions import db
 from ..models import User
 from . import storage
-from .models import Download, Rendition
+from .models import Download, DownloadWindow, Rendition
 
 log = logging.getLogger("portal.media")
 
@@ -56,15 +59,45 @@ def download_name(rendition: Rendition) -> str:
 
 
 def record(rendition: Rendition, user: User, status: int, via_link: bool) -> None:
-    byte_range = request.headers.get("Range")
-    db.session.add(
-        Download(
-            user_id=user.id,
-            rendition_id=rendition.id,
-            video_id=rendition.video_id,
-            byte_range=byte_range[:100] if byte_range else None,
-            status=status,
-            via_link=via_link,
+    """Record a download, once for all its requests within `DOWNLOAD_RECORD_WINDOW`.
+
+    Only answers with bytes (200, 206) are downloads; a 304 or 416 is not.
+    """
+    if not 200 <= status < 300:
+        return
+    if _starts_a_download(rendition, user):
+        byte_range = request.headers.get("Range")
+        db.session.add(
+            Download(
+                user_id=user.id,
+                rendition_id=rendition.id,
+                video_id=rendition.video_id,
+                byte_range=byte_range[:100] if byte_range else None,
+                status=status,
+                via_link=via_link,
+            )
         )
-    )
     db.session.commit()
+
+
+def _starts_a_download(rendition: Rendition, user: User) -> bool:
+    """Open a new window for this account and file unless one is open; say whether it did.
+
+    One statement, so parallel requests cannot both open one: the row's
+    primary key makes all but the first take the conflict branch, which
+    moves the window only if it has closed.
+    """
+    moment = now()
+    window_opened_before = moment - timedelta(seconds=current_app.config["DOWNLOAD_RECORD_WINDOW"])
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(DownloadWindow)
+        .values(user_id=user.id, rendition_id=rendition.id, counted_at=moment)
+        .on_conflict_do_update(
+            index_elements=[DownloadWindow.user_id, DownloadWindow.rendition_id],
+            set_={"counted_at": moment},
+            where=DownloadWindow.counted_at <= window_opened_before,
+        )
+        .returning(DownloadWindow.counted_at)
+    )
+    return db.session.execute(statement).first() is not None
