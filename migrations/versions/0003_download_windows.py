@@ -1,7 +1,7 @@
 """Download windows: a resumed or ranged download counts once.
 
 Revision ID: ac0a33e67ba6
-Revises: 244be775f15a
+Revises: c7e237f79dc3
 Create Date: 2026-11-25
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import portal.models  # noqa: F401  (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'ac0a33e67ba6'
-down_revision = '244be775f15a'
+down_revision = 'c7e237f79dc3'
 branch_labels = None
 depends_on = None
 
