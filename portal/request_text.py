@@ -66,9 +66,12 @@ class StrictFormDataParser(FormDataParser):
             raise NotUTF8() from error
         except ValueError as error:
             raise UnreadableForm() from error
-        texts = [*form.keys(), *form.values(), *files.keys()]
-        if mimetype == "multipart/form-data" and any(REPLACEMENT_CHARACTER in text for text in texts):
-            raise NotUTF8()
+        if mimetype == "multipart/form-data":
+            names = [*form.keys(), *files.keys()]
+            if None in names:  # a part without a name is no form field
+                raise UnreadableForm()
+            if any(REPLACEMENT_CHARACTER in text for text in [*names, *form.values()]):
+                raise NotUTF8()
         return stream, form, files
 
 

@@ -139,3 +139,12 @@ def test_a_post_without_a_csrf_token_still_says_the_form_expired(app, visitor):
     response = visitor.client.post("/login", data={"email": "ada@example.org"}, headers=visitor.headers())
     assert response.status_code == 400
     assert EXPIRED in response.text
+
+
+def test_a_multipart_part_without_a_name_says_the_form_could_not_be_read(app, visitor):
+    visitor.csrf_token("/login")
+    body = b'--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n'
+    response = visitor.client.post("/login", data=body, content_type="multipart/form-data; boundary=b",
+                                   headers=visitor.headers())
+    assert response.status_code == 400
+    assert NOT_READABLE in response.text
