@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, config, extensions, schema, security, templating
+from . import clock, config, extensions, request_text, schema, security, templating
 from .urls import RowIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     _init_extensions(app)
     _register_blueprints(app)
     security.install(app)
+    request_text.install(app)
     templating.install(app)
     _init_logging()
     schema.create_schema(app)

@@ -72,7 +72,10 @@ def current_page() -> str:
     """The path (and query) of the page the person is looking at."""
     if is_htmx():
         return _path_of(request.headers.get("HX-Current-URL", "")) or "/"
-    return request.full_path.rstrip("?")
+    # Not `request.full_path`: it fails on a query that is not UTF-8, and
+    # this page may be the one that refuses such a query.
+    query = request.query_string.decode("utf-8", "replace")
+    return request.path + (f"?{query}" if query else "")
 
 
 def _path_of(url: str) -> str:

@@ -1,10 +1,10 @@
 """The forms of the account dialogs; the password rules come from `passwords`."""
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from .. import passwords
+from ..form_base import PortalForm
 from . import accounts
 
 
@@ -45,7 +45,7 @@ def new_password_fields(label="Password", confirm_label="Confirm password"):
     return password, confirm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     full_name = StringField(
         "Full name",
         filters=[strip],
@@ -64,7 +64,7 @@ class RegisterForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     code = StringField(
         "Verification code",
         filters=[lambda value: value.replace(" ", "") if isinstance(value, str) else value],
@@ -75,20 +75,20 @@ class CodeForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = email_field()
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(PortalForm):
     email = email_field()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password, confirm = new_password_fields("New password", "Confirm new password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
     password, confirm = new_password_fields("New password", "Confirm new password")
 
@@ -100,5 +100,5 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError(refusal)
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(PortalForm):
     """A form that is only a button: it carries the CSRF token."""
