@@ -145,4 +145,4 @@ def new_password():
 @blueprint.get("/reset/done")
 def password_updated():
     return render("auth/_password_updated.html", login_url=url_for("auth.login", next=next_page()),
-                  title="Your password has been updated")
+                  title="Password updated")

@@ -26,8 +26,9 @@ def catalogue_page():
                                    lambda: catalogue.listing(query, tag, year, number))
 
     def page():
+        title = f"Search: {query}" if query else "Video library"
         return render("media/_listing.html", page="media/catalogue.html", listing=listing, query=query,
-                      tag=tag, year=year).get_data(as_text=True)
+                      tag=tag, year=year, title=title).get_data(as_text=True)
 
     if is_htmx() or current_user.is_authenticated:
         return page()
@@ -38,7 +39,7 @@ def catalogue_page():
 @blueprint.get("/videos/<id:video_id>")
 def video(video_id: int):
     item = db.get_or_404(Video, video_id)
-    return render("media/_files.html", page="media/video.html", video=item)
+    return render("media/_files.html", page="media/video.html", video=item, title=item.title)
 
 
 @blueprint.get("/videos/<id:video_id>/poster")

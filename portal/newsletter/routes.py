@@ -21,5 +21,6 @@ def unsubscribe(token: str):
                       message="Check that the whole link was copied from the mail.")
     if request.method == "POST":
         subscriptions.unsubscribe(user)
-        return render("newsletter/_unsubscribed.html", email=user.email)
-    return render("newsletter/_unsubscribe.html", email=user.email, is_subscribed=user.is_subscribed)
+        return render("newsletter/_unsubscribed.html", email=user.email, title="Unsubscribed")
+    return render("newsletter/_unsubscribe.html", email=user.email, is_subscribed=user.is_subscribed,
+                  title="Unsubscribe from the newsletter")
