@@ -524,3 +524,139 @@ def test_my_account_at_320_pixels_wraps_a_long_address_and_name_instead_of_scrol
         page.goto("/account/")
         expect(page.get_by_text(address)).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+# --- no dead end on the way back to the code step, and where focus goes ------------
+
+
+def test_escape_then_log_in_within_a_minute_leads_back_to_the_code_in_the_inbox(page, inbox):
+    visit(page, "/")
+    dialog = open_from_header(page, "Create an account", "Create an account")
+    fill_registration(dialog)
+    click(dialog.get_by_role("button", name="Create account"))
+    step(page, CHECK_YOUR_INBOX)
+    page.keyboard.press("Escape")
+
+    dialog = open_from_header(page, "Log in", "Log in")
+    fill_log_in(dialog)
+    click(dialog.get_by_role("button", name="Log in", exact=True))
+    expect(dialog.get_by_text("The email or password is not right.")).to_be_visible()
+    click(dialog.get_by_role("link", name="enter the code"))
+
+    dialog = step(page, CHECK_YOUR_INBOX)
+    expect(dialog).to_contain_text(f"We have sent a verification code to {ADA}.")
+    expect(dialog).to_contain_text("You can ask for a new code in")
+    dialog.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, ADA))
+    click(dialog.get_by_role("button", name="Verify"))
+    step(page, WELCOME)
+    expect_logged_in(page)
+    assert still_the_same_page(page)
+    assert len(inbox.to(ADA)) == 1
+
+
+def test_without_javascript_registering_again_leads_back_to_the_code_in_the_inbox(page_without_js, inbox):
+    page = page_without_js
+    page.goto("/register")
+    fill_registration(page)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(at("/verify"))
+    page.goto("/login")
+    fill_log_in(page)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.get_by_role("link", name="create the account again with the same address").click()
+
+    fill_registration(page, password=OTHER_PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(at("/verify"))
+    expect(page.get_by_text(f"We have sent a verification code to {ADA}.")).to_be_visible()
+    page.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, ADA))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(at("/welcome"))
+    expect_logged_in(page)
+
+
+def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, page, inbox):
+    app.config["CODE_RESEND_COOLDOWN"] = 3
+    visit(page, "/")
+    dialog = open_from_header(page, "Create an account", "Create an account")
+    fill_registration(dialog)
+    click(dialog.get_by_role("button", name="Create account"))
+    dialog = step(page, CHECK_YOUR_INBOX)
+    resend = dialog.get_by_role("button", name="Send new code")
+
+    expect(resend).to_be_disabled()
+    expect(dialog).to_contain_text("You can ask for a new code in")
+    expect(resend).to_be_enabled(timeout=6_000)
+    expect(dialog.get_by_role("status")).to_have_text("You can ask for a new code now.")
+    click(resend)
+
+    dialog = step(page, CHECK_YOUR_INBOX)
+    expect(dialog.get_by_role("status")).to_contain_text("We have sent a new code.")
+    wait_for_code(inbox, ADA, count=2)
+    assert still_the_same_page(page)
+
+
+def test_without_javascript_send_new_code_works_once_the_time_has_passed(app, page_without_js, inbox):
+    app.config["CODE_RESEND_COOLDOWN"] = 1
+    page = page_without_js
+    page.goto("/register")
+    fill_registration(page)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(at("/verify"))
+    expect(page.get_by_text("You can ask for a new code in 1 seconds.")).to_be_visible()
+    wait_for_code(inbox, ADA)
+    page.wait_for_timeout(1_100)  # the cooldown, one second here, passes in real time
+    page.get_by_role("button", name="Send new code").click()
+
+    page.wait_for_url(at("/verify"))  # post/redirect/get: a reload posts nothing
+    expect(page.get_by_role("status")).to_contain_text("We have sent a new code.")
+    wait_for_code(inbox, ADA, count=2)
+
+
+def test_continue_after_registering_puts_focus_in_the_new_header(page, inbox):
+    visit(page, "/")
+    dialog = open_from_header(page, "Create an account", "Create an account")
+    fill_registration(dialog)
+    click(dialog.get_by_role("button", name="Create account"))
+    dialog = step(page, CHECK_YOUR_INBOX)
+    dialog.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, ADA))
+    click(dialog.get_by_role("button", name="Verify"))
+    dialog = step(page, WELCOME)
+    expect_logged_in(page)
+
+    dialog.get_by_role("link", name="Continue").click()
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(header(page).get_by_role("link", name="My account")).to_be_focused()
+
+
+def test_log_out_stays_on_a_public_page_and_puts_focus_on_log_in(page, ada, add_video):
+    video_id, _ = add_video(title="Opening remarks")
+    visit(page, f"/videos/{video_id}")
+    dialog = open_from_header(page, "Log in", "Log in")
+    fill_log_in(dialog)
+    click(dialog.get_by_role("button", name="Log in", exact=True))
+    expect_logged_in(page)
+
+    click(header(page).get_by_role("button", name="Log out"))
+    expect_logged_out(page)
+    expect(header(page).get_by_role("link", name="Log in", exact=True)).to_be_focused()
+    assert path_of(page.url) == f"/videos/{video_id}"
+    assert still_the_same_page(page)
+
+
+def test_without_javascript_log_out_returns_to_the_public_page_it_was_pressed_on(page_without_js, ada, add_video):
+    page = page_without_js
+    video_id, _ = add_video(title="Opening remarks")
+    page.goto(f"/login?next=/videos/{video_id}")
+    fill_log_in(page)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.wait_for_url(at(f"/videos/{video_id}"))
+    header(page).get_by_role("button", name="Log out").click()
+    page.wait_for_url(at(f"/videos/{video_id}"))
+    expect_logged_out(page)
+    page.goto("/login?next=/account/")
+    fill_log_in(page)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.wait_for_url(at("/account/"))
+    header(page).get_by_role("button", name="Log out").click()
+    page.wait_for_url(at("/"))  # My account is not for visitors: home instead
