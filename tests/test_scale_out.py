@@ -11,6 +11,7 @@ from portal import create_app
 from portal.mail.delivery import deliver_due
 
 from conftest import Visitor, code_in, test_settings
+from helpers import count_verifications_of, parallel_posts
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379"
@@ -113,6 +114,24 @@ def test_the_login_lockout_holds_across_hosts(hosts, inbox):
         Visitor(hosts[number % 2].test_client(), htmx=False).login(password="Wrong-Horse-42")
     answer = Visitor(hosts[1].test_client(), htmx=False).login()
     assert "Too many failed log-ins for this address" in answer.text
+
+
+def test_sixty_parallel_wrong_logins_on_two_hosts_check_the_password_at_most_ten_times(hosts, inbox, monkeypatch):
+    person = Visitor(hosts[0].test_client(), htmx=False)
+    person.register()
+    drain(hosts[0])
+    person.verify(code_in(inbox.to("ada@example.org")[0]))
+    for app in hosts:
+        app.config["LOGIN_RATE_LIMIT"] = "1000 per hour"
+    with hosts[0].app_context():
+        from portal.auth.accounts import find_user
+
+        checks = count_verifications_of(monkeypatch, find_user("ada@example.org").password_hash)
+    visitors = [Visitor(hosts[number % 2].test_client(), htmx=False) for number in range(60)]
+    parallel_posts(None, 60, "/login", {"email": "ada@example.org", "password": "Wrong-Horse-42"}, visitors)
+
+    assert 1 <= len(checks) <= 10
+    assert "Too many failed log-ins" in Visitor(hosts[1].test_client(), htmx=False).login().text
 
 
 def test_the_per_ip_limit_is_shared_through_redis(schema, tmp_path, inbox):
