@@ -78,6 +78,9 @@ class LoginSession(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # What "Where you're logged in" shows: the browser, and about when it was last used.
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OneTimeCode(db.Model):
@@ -130,6 +133,8 @@ class CodeFlowRecord(db.Model):
     purpose: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(254), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    # The account a new address is for (confirming a new address).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     pending_full_name: Mapped[str | None] = mapped_column(String(200))
     pending_organisation: Mapped[str | None] = mapped_column(String(200))
     pending_password_hash: Mapped[str | None] = mapped_column(String(255))

@@ -1,22 +1,90 @@
-"""My account: details, newsletter choice, password change."""
-from flask import Blueprint, request, url_for
+"""My account: details, address, password, newsletter, downloads, browsers, export, delete."""
+import json
+
+from flask import Blueprint, abort, make_response, request, url_for
 from flask_login import current_user
 
 from ..auth import accounts, sessions
-from ..auth.forms import ButtonForm, ChangePasswordForm
+from ..auth.flows import CHANGE_EMAIL
+from ..auth.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm
+from ..auth.routes import code_step, resend_code
 from ..auth.sessions import members_only
+from ..clock import now
 from ..extensions import account_forms
-from ..htmx import advance, render, render_form
+from ..htmx import advance, finish, render, render_form
 from ..newsletter import subscriptions
+from . import notices, profile
+from .notices import tell
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
+
+
+def account_user():
+    return current_user._get_current_object()
 
 
 @blueprint.get("/")
 @members_only
 def overview():
-    return render("account/_overview.html", form=ButtonForm(), password_changed="changed" in request.args,
+    user = account_user()
+    downloads, pages = profile.download_history(user, 1)
+    return render("account/_overview.html", form=ButtonForm(), notice=notices.pop(),
+                  downloads=downloads, download_pages=pages, logins=profile.login_sessions(user),
+                  this_login=sessions.current_login_id(), browser_name=profile.browser_name,
                   title="My account")
+
+
+@blueprint.route("/details", methods=["GET", "POST"])
+@members_only
+@account_forms
+def details():
+    form = DetailsForm(obj=current_user)
+    if form.validate_on_submit():
+        profile.update_details(account_user(), form.full_name.data, form.organisation.data)
+        tell("Your details were saved.")
+        return advance(url_for("account.overview"))
+    return render_form("account/_details.html", form, title="Edit your details")
+
+
+@blueprint.route("/email", methods=["GET", "POST"])
+@members_only
+@account_forms
+def change_email():
+    """A code goes to the new address; the address changes only once it is entered."""
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        CHANGE_EMAIL.start(accounts.normalise_email(form.email.data), user_id=current_user.id)
+        return advance(url_for("account.confirm_email"))
+    return render_form("account/_email.html", form, title="Change email")
+
+
+@blueprint.route("/email/code", methods=["GET", "POST"])
+@members_only
+@account_forms
+def confirm_email():
+    return code_step(CHANGE_EMAIL)
+
+
+@blueprint.post("/email/resend")
+@members_only
+@account_forms
+def resend_email_code():
+    return resend_code(CHANGE_EMAIL)
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+@members_only
+@account_forms
+def change_password():
+    """A new password ends every other session; this browser stays logged in."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = account_user()
+        accounts.set_new_password(user, form.password.data)
+        sessions.start(user)
+        tell("Your password has been changed. Other browsers were logged out.")
+        return advance(url_for("account.overview"))
+    return render_form("account/_password.html", form, title="Change password")
 
 
 @blueprint.post("/newsletter")
@@ -29,15 +97,50 @@ def newsletter():
     return advance(url_for("account.overview"))
 
 
-@blueprint.route("/password", methods=["GET", "POST"])
+@blueprint.get("/downloads")
+@members_only
+def downloads():
+    page = max(1, request.args.get("page", 1, type=int))
+    lines, pages = profile.download_history(account_user(), page)
+    if page > pages:
+        abort(404)
+    return render("account/_downloads.html", downloads=lines, page_number=page, pages=pages, title="Your downloads")
+
+
+@blueprint.post("/sessions/<id:login_id>/end")
+@members_only
+def end_session(login_id: int):
+    sessions.end_one(account_user(), login_id)
+    tell("That browser was logged out.")
+    return advance(url_for("account.overview"))
+
+
+@blueprint.post("/sessions/end-others")
+@members_only
+def end_other_sessions():
+    sessions.end_others(account_user())
+    tell("Every other browser was logged out.")
+    return advance(url_for("account.overview"))
+
+
+@blueprint.get("/export")
+@members_only
+def export():
+    body = json.dumps(profile.export(account_user()), indent=2, ensure_ascii=False)
+    response = make_response(body)
+    response.mimetype = "application/json"
+    filename = f"my-data-{now():%Y-%m-%d}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@blueprint.route("/delete", methods=["GET", "POST"])
 @members_only
 @account_forms
-def change_password():
-    """A new password ends every other session; this browser stays logged in."""
-    form = ChangePasswordForm()
+def delete():
+    form = DeleteAccountForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        accounts.set_new_password(user, form.password.data)
-        sessions.start(user)
-        return advance(url_for("account.overview", changed=1))
-    return render_form("account/_password.html", form, title="Change password")
+        accounts.delete_account(account_user())
+        sessions.end()
+        return finish(url_for("pages.home"), trigger="auth-changed")
+    return render_form("account/_delete.html", form, title="Delete account")

@@ -5,13 +5,13 @@ in the same transaction).
 """
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from .. import address_limits, codes, passwords
 from ..clock import now, wait_in_words
 from ..extensions import db
 from ..mail import outbox
-from ..models import CodeFlowRecord, User
+from ..models import CodeFlowRecord, OutboxMail, User
 from . import sessions
 
 # Security events, for the admin; never a password, code or token.
@@ -116,3 +116,20 @@ def set_new_password(user: User, password: str) -> None:
     outbox.enqueue(user.email, "password_changed", "Your password was changed")
     db.session.commit()
     address_limits.clear(user.email, address_limits.LOGIN)
+
+
+def delete_account(user: User) -> None:
+    """Remove the account and what it holds about the person, and tell the address.
+
+    Sessions, codes, flows and consent go with the row (foreign keys cascade);
+    mail still waiting for the address is dropped; download records stay,
+    without the person, so the counts an admin relies on survive.
+    """
+    address = user.email
+    db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == address,
+                                                OutboxMail.status.in_(("queued", "sending"))))
+    db.session.delete(user)
+    outbox.enqueue(address, "account_deleted", "Your account was deleted")
+    db.session.commit()
+    address_limits.clear(address)
+    log.info("an account was deleted at its owner's or an admin's request")

@@ -6,6 +6,7 @@ its texts, its mail, its endpoints and what an accepted code does.
 from flask import current_app, session
 from sqlalchemy import select
 
+from ..account import notices, profile
 from ..clock import now
 from ..extensions import db
 from ..models import CodeFlowRecord, User
@@ -73,6 +74,36 @@ RESET_PASSWORD = CodeFlow(
     gets_code=lambda user: user is not None,
     on_accept=_allow_new_password,
     notice=_reset_before_registering,
+)
+
+
+def _move_to_new_address(address: str, user: User | None, record: CodeFlowRecord) -> Accepted:
+    account = db.session.get(User, record.user_id)
+    if account is not None and profile.change_email(account, address):
+        notices.tell(f"Your email address is now {address}.")
+    else:
+        notices.tell("Your email address could not be changed. Please try again.")
+    return Accepted("account.overview", trigger=AUTH_CHANGED)
+
+
+def _new_address_taken(address: str, user: User | None) -> tuple[str, str] | None:
+    if user is not None:
+        return "email_change_attempt", "Someone tried to use your address for another account"
+    return None
+
+
+CHANGE_EMAIL = CodeFlow(
+    purpose="new_email",
+    eyebrow="Change email",
+    intro="Enter the code to confirm your new address.",
+    mail_template="new_email_code",
+    mail_subject="Confirm your new email address",
+    start_endpoint="account.change_email",
+    step_endpoint="account.confirm_email",
+    resend_endpoint="account.resend_email_code",
+    gets_code=lambda user: user is None,
+    on_accept=_move_to_new_address,
+    notice=_new_address_taken,
 )
 
 

@@ -45,8 +45,8 @@ def new_password_fields(label="Password", confirm_label="Confirm password"):
     return password, confirm
 
 
-class RegisterForm(PortalForm):
-    full_name = StringField(
+def full_name_field():
+    return StringField(
         "Full name",
         filters=[strip],
         validators=[
@@ -55,12 +55,32 @@ class RegisterForm(PortalForm):
             no_control_characters,
         ],
     )
-    email = email_field()
-    organisation = StringField(
+
+
+def organisation_field():
+    return StringField(
         "Organisation",
         filters=[strip],
         validators=[Optional(), Length(max=200, message="Use at most 200 characters."), no_control_characters],
     )
+
+
+def is_current_password(form, field):
+    """The logged-in person's password, checked through the per-address try limit like a log-in."""
+    refusal = accounts.check_password(current_user.email, field.data, current_user,
+                                      wrong_message=accounts.WRONG_CURRENT_PASSWORD)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def current_password_field(label="Current password"):
+    return PasswordField(label, validators=[DataRequired("Enter your current password."), is_current_password])
+
+
+class RegisterForm(PortalForm):
+    full_name = full_name_field()
+    email = email_field()
+    organisation = organisation_field()
     password, confirm = new_password_fields()
 
 
@@ -89,15 +109,22 @@ class NewPasswordForm(PortalForm):
 
 
 class ChangePasswordForm(PortalForm):
-    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    current_password = current_password_field()
     password, confirm = new_password_fields("New password", "Confirm new password")
 
-    def validate_current_password(self, field):
-        """Checked here, so every path through the form meets the per-address try limit."""
-        refusal = accounts.check_password(current_user.email, field.data, current_user,
-                                          wrong_message=accounts.WRONG_CURRENT_PASSWORD)
-        if refusal:
-            raise ValidationError(refusal)
+
+class DetailsForm(PortalForm):
+    full_name = full_name_field()
+    organisation = organisation_field()
+
+
+class ChangeEmailForm(PortalForm):
+    email = email_field("New email address")
+    current_password = current_password_field()
+
+
+class DeleteAccountForm(PortalForm):
+    password = current_password_field("Password")
 
 
 class ButtonForm(PortalForm):

@@ -4,20 +4,24 @@ Flask-Login's id is the account's session token (replaced on a password
 change or reset, which ends every session); each login also gets a
 `LoginSession` row, named in the cookie, which logging out deletes.
 """
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 from flask_login import login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from ..clock import now
 from ..extensions import db, login_manager
 from ..htmx import current_page
 from ..models import LoginSession, User
 from ..navigation import NEXT_KEY, safe_next
 
 LOGIN_KEY = "login"
+# "Last used" is approximate: written at most this often, not on every request.
+LAST_SEEN_PRECISION = timedelta(minutes=5)
 
 
 @login_manager.user_loader
@@ -25,11 +29,19 @@ def load_user(session_token: str) -> User | None:
     login = session.get(LOGIN_KEY)
     if not login:
         return None
-    return db.session.scalar(
-        select(User)
+    found = db.session.execute(
+        select(User, LoginSession.id, LoginSession.last_seen_at)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(User.session_token == session_token, LoginSession.token == login)
-    )
+    ).first()
+    if found is None:
+        return None
+    user, login_id, last_seen_at = found
+    g.login_session_id = login_id
+    if last_seen_at is None or now() - last_seen_at > LAST_SEEN_PRECISION:
+        db.session.execute(update(LoginSession).where(LoginSession.id == login_id).values(last_seen_at=now()))
+        db.session.commit()
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -41,7 +53,7 @@ def start(user: User) -> None:
     """A new session for `user`: nothing of the old one survives but `next`."""
     next_page = session.get(NEXT_KEY)
     end()
-    login = LoginSession(user_id=user.id)
+    login = LoginSession(user_id=user.id, user_agent=request.user_agent.string[:300] or None, last_seen_at=now())
     db.session.add(login)
     db.session.commit()
     login_user(user)
@@ -63,6 +75,24 @@ def end() -> None:
     # requests that follow do not each mint (and overwrite) their own.
     g.pop("csrf_token", None)
     generate_csrf()
+
+
+def current_login_id() -> int | None:
+    """The `LoginSession` of this browser, once Flask-Login has loaded the user."""
+    return g.get("login_session_id")
+
+
+def end_one(user: User, login_id: int) -> None:
+    """Log out one of the account's browsers (its next request finds no session)."""
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id == login_id))
+    db.session.commit()
+
+
+def end_others(user: User) -> None:
+    """Log out every browser of the account but this one."""
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.id != current_login_id()))
+    db.session.commit()
 
 
 def end_all(user: User) -> None:
