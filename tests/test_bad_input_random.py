@@ -149,6 +149,12 @@ def people(app, new_visitor, deliver, clock):
     waiting_for_reset_code = new_visitor()
     clock.advance(61)
     waiting_for_reset_code.post("/reset", {"email": "ada@example.org"})
+    leaving = new_visitor()  # logs browsers out and deletes its account: an account of its own
+    leaving.register(email="carol@example.org")
+    leaving.verify(code_in(deliver().to("carol@example.org")[-1]))
+    changing_email = new_visitor()
+    changing_email.login()
+    changing_email.post("/account/email", {"email": "ada@new.example.org", "current_password": STRONG_PASSWORD})
     stranger = new_visitor()
     with app.app_context():
         ada = db.session.scalar(select(User).where(User.email == "ada@example.org"))
@@ -167,7 +173,14 @@ def people(app, new_visitor, deliver, clock):
         "/welcome/subscribe": (logged_in, "/welcome"),
         "/account/newsletter": (logged_in, "/account/"),
         "/account/password": (logged_in, "/account/password"),
+        "/account/details": (logged_in, "/account/details"),
+        "/account/email": (logged_in, "/account/email"),
+        "/account/email/code": (changing_email, "/account/email/code"),
+        "/account/email/resend": (changing_email, "/account/email/code"),
         unsubscribe: (stranger, None),
+        "/account/sessions/1/end": (leaving, "/account/"),
+        "/account/sessions/end-others": (leaving, "/account/"),
+        "/account/delete": (leaving, "/account/delete"),
     }
 
 
@@ -207,7 +220,7 @@ def test_every_post_route_is_posted_to_by_a_person_at_its_step(app, people):
 
 
 def test_random_posts_to_every_form_never_get_a_5xx_nor_write_a_row_when_refused(app, people):
-    """20 seeded cases per POST route (260 in all); the count is asserted and printed.
+    """20 seeded cases per POST route (400 in all); the count is asserted and printed.
 
     Every post carries a valid CSRF token, so none may be taken for an expired form.
     """
@@ -242,7 +255,8 @@ def get_paths(app, people, add_video):
     video_id, [file_id] = add_video()
     unsubscribe = next(path for path in people if path.startswith("/newsletter/"))
     return ["/", "/_header", "/register", "/login", "/reset", "/verify", "/reset/code", "/reset/password",
-            "/reset/done", "/welcome", "/account/", "/account/password", f"/videos/{video_id}",
+            "/reset/done", "/welcome", "/account/", "/account/password", "/account/details", "/account/email",
+            "/account/email/code", "/account/downloads", "/account/export", "/account/delete", f"/videos/{video_id}",
             f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js"]
 
 
@@ -252,7 +266,7 @@ def test_every_get_route_is_visited(app, get_paths):
 
 
 def test_random_query_parameters_on_every_page_never_get_a_5xx_nor_write_a_row_when_refused(app, people, get_paths):
-    """12 seeded cases per GET route (216 in all), logged in and not; the count is asserted and printed.
+    """12 seeded cases per GET route (288 in all), logged in and not; the count is asserted and printed.
 
     A download writes a row of its own, so only refused requests must write nothing.
     """

@@ -1,0 +1,115 @@
+"""My account in a real browser, with and without JavaScript: every action a person takes there."""
+import json
+
+import pytest
+
+from browser_support import wait_for_code
+from conftest import STRONG_PASSWORD
+from test_browser import (  # noqa: F401  (fixtures)
+    ADA, ada, app, at, browser, click, expect, expect_logged_in, expect_logged_out, fill_log_in, header,
+    live_server, page, page_and_watch, page_without_js, path_of, still_the_same_page, step, visit,
+)
+
+pytestmark = pytest.mark.browser
+NEW_ADDRESS = "ada@new.example.org"
+
+
+def log_in_to_my_account(page):
+    visit(page, "/")
+    click(header(page).get_by_role("link", name="Log in", exact=True))
+    dialog = step(page, "Log in")
+    fill_log_in(dialog)
+    click(dialog.get_by_role("button", name="Log in", exact=True))
+    expect_logged_in(page)
+    header(page).get_by_role("link", name="My account").click()
+    page.wait_for_url(at("/account/"))
+    page.evaluate("window.__marker = 1")
+
+
+def in_place(page, name):
+    """A step of My account, loaded in place into the page."""
+    heading = page.get_by_role("heading", name=name, exact=True)
+    expect(heading).to_be_visible()
+    return page.locator("#page-body")
+
+
+def test_every_my_account_action_works_in_place(page, ada, inbox, browser, live_server):
+    other = browser.new_context(base_url=live_server.url)
+    other_page = other.new_page()
+    other_page.goto("/login")
+    fill_log_in(other_page)
+    other_page.get_by_role("button", name="Log in", exact=True).click()
+    other_page.wait_for_url(at("/"))
+
+    log_in_to_my_account(page)
+    click(page.get_by_role("link", name="Edit your details"))
+    body = in_place(page, "Edit your details")
+    body.get_by_label("Organisation").fill("Royal Society")
+    click(body.get_by_role("button", name="Save"))
+    expect(page.get_by_role("status")).to_have_text("Your details were saved.")
+    expect(page.get_by_text("Royal Society")).to_be_visible()
+
+    click(page.get_by_role("link", name="Change email"))
+    body = in_place(page, "Change email")
+    body.get_by_label("New email address").fill(NEW_ADDRESS)
+    body.get_by_label("Current password").fill(STRONG_PASSWORD)
+    click(body.get_by_role("button", name="Change email"))
+    body = in_place(page, "Check your inbox and enter verification code")
+    expect(body).to_contain_text(f"We have sent a verification code to {NEW_ADDRESS}.")
+    body.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, NEW_ADDRESS))
+    click(body.get_by_role("button", name="Verify"))
+    expect(page.get_by_role("status")).to_have_text(f"Your email address is now {NEW_ADDRESS}.")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export my data").click()
+    data = json.loads(open(download.value.path()).read())
+    assert data["account"]["email"] == NEW_ADDRESS and data["account"]["organisation"] == "Royal Society"
+
+    click(page.get_by_role("button", name="Log out everywhere else"))
+    expect(page.get_by_role("status")).to_have_text("Every other browser was logged out.")
+    other_page.reload()
+    expect(other_page.get_by_role("link", name="Log in", exact=True)).to_be_visible()
+    assert still_the_same_page(page)
+
+    click(page.get_by_role("link", name="Delete account"))
+    body = in_place(page, "Delete account")
+    body.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    click(body.get_by_role("button", name="Delete account"))
+    page.wait_for_url(at("/"))
+    expect_logged_out(page)
+    other.close()
+
+
+def test_without_javascript_every_my_account_action_works_on_pages(page_without_js, ada, inbox):
+    page = page_without_js
+    page.goto("/login?next=/account/")
+    fill_log_in(page)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.wait_for_url(at("/account/"))
+
+    page.get_by_role("link", name="Edit your details").click()
+    page.get_by_label("Full name").fill("Augusta Ada King")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(at("/account/"))
+    expect(page.get_by_text("Augusta Ada King")).to_be_visible()
+
+    page.get_by_role("link", name="Change email").click()
+    page.get_by_label("New email address").fill(NEW_ADDRESS)
+    page.get_by_label("Current password").fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Change email").click()
+    page.wait_for_url(at("/account/email/code"))
+    page.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, NEW_ADDRESS))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(at("/account/"))
+    expect(page.get_by_role("status")).to_have_text(f"Your email address is now {NEW_ADDRESS}.")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export my data").click()
+    assert json.loads(open(download.value.path()).read())["account"]["full_name"] == "Augusta Ada King"
+
+    page.get_by_role("link", name="Delete account").click()
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Delete account").click()
+    page.wait_for_url(at("/"))
+    expect_logged_out(page)
+    assert path_of(page.url) == "/"
