@@ -1,4 +1,4 @@
-"""Rules of ../shared/SECURITY.md that hold for every request."""
+"""Rules of docs/security.md that hold for every request."""
 import logging
 import re
 import os
