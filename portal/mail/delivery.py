@@ -100,7 +100,8 @@ def _send_one(connection, row: OutboxMail) -> None:
     except smtplib.SMTPResponseException as error:
         _settle_refusal(row, error.smtp_code, error.smtp_error)
     else:
-        _mark(row, "sent", sent_at=now())
+        # What was sent is not kept: its text may hold a code, which lives on only as an HMAC.
+        _mark(row, "sent", sent_at=now(), text_body="", html_body=None)
         log.info("mail %s (%s) sent to %s", row.id, row.subject, row.recipient)
     db.session.commit()
 
