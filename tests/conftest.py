@@ -293,3 +293,19 @@ def verified(app, deliver):
     person.verify(code_in(deliver().to("ada@example.org")[-1]))
     deliver().clear()
     return person
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, one for the whole run (every browser test module shares it)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium, unavailable
+
+    require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # the `test` extra installs it
+        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -12,18 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    STEP_TIMEOUT_MS,
-    WATCH_HTMX,
-    ConsoleWatch,
-    LiveServer,
-    htmx_ready,
-    require_chromium,
-    unavailable,
-    wait_for_code,
-)
+from browser_support import STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, htmx_ready, wait_for_code
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
 from conftest import test_settings as app_settings
 from portal import create_app, passwords
@@ -32,9 +21,9 @@ from portal.extensions import db
 from portal.models import User
 
 try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # the `test` extra installs it; the fixture says what is missing
-    expect = sync_playwright = None
+    from playwright.sync_api import expect
+except ImportError:  # the `test` extra installs it; the `browser` fixture says what is missing
+    expect = None
 
 pytestmark = pytest.mark.browser
 
@@ -42,17 +31,6 @@ ADA = "ada@example.org"
 CHECK_YOUR_INBOX = "Check your inbox and enter verification code"
 WELCOME = "You have successfully created your account"
 WEAK_PASSWORD = "short pass"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    require_chromium()
-    if sync_playwright is None:
-        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
