@@ -49,3 +49,16 @@ def count_verifications_of(monkeypatch, password_hash):
 
     monkeypatch.setattr(PasswordHasher, "verify", counting)
     return checks
+
+
+def parallel_one_byte_downloads(app, session_cookie: str, file_id: int, count: int = 40) -> set:
+    """`count` one-byte Range requests for a file, eight at a time, by one logged-in browser; their statuses."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch_one_byte(start):
+        client = app.test_client()
+        client.set_cookie("session", session_cookie)
+        return client.get(f"/files/{file_id}", headers={"Range": f"bytes={start}-{start}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return set(pool.map(fetch_one_byte, range(count)))

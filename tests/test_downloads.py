@@ -5,6 +5,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.media.models import Download
 
+from helpers import parallel_one_byte_downloads
 from conftest import OTHER_PASSWORD, code_in
 
 
@@ -109,18 +110,8 @@ def test_many_range_requests_for_one_file_count_as_one_download(app, verified, a
 
 
 def test_parallel_range_requests_for_one_file_count_as_one_download(app, verified, add_video):
-    from concurrent.futures import ThreadPoolExecutor
-
     _, [file_id] = add_video(sizes=(5000,))
-    session = verified.client.get_cookie("session").value
-
-    def fetch_one_byte(start):
-        client = app.test_client()
-        client.set_cookie("session", session)
-        return client.get(f"/files/{file_id}", headers={"Range": f"bytes={start}-{start}"}).status_code
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        assert set(pool.map(fetch_one_byte, range(40))) == {206}
+    assert parallel_one_byte_downloads(app, verified.client.get_cookie("session").value, file_id) == {206}
     assert len(downloads(app)) == 1
 
 

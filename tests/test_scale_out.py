@@ -11,7 +11,7 @@ from portal import create_app
 from portal.mail.delivery import deliver_due
 
 from conftest import Visitor, code_in, test_settings
-from helpers import count_verifications_of, parallel_posts
+from helpers import count_verifications_of, parallel_one_byte_downloads, parallel_posts
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379"
@@ -241,8 +241,6 @@ def test_the_migrations_build_the_models_schema_on_postgresql(hosts):
 
 
 def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbox, tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
-
     from sqlalchemy import func, select
 
     from portal.extensions import db
@@ -258,14 +256,6 @@ def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbo
     source.write_bytes(b"v" * 100)
     with app.app_context():
         [file_id] = [r.id for r in library.add_video(library.NewVideo(title="Briefing", files=[source])).renditions]
-    session = person.client.get_cookie("session").value
-
-    def fetch_one_byte(start):
-        client = app.test_client()
-        client.set_cookie("session", session)
-        return client.get(f"/files/{file_id}", headers={"Range": f"bytes={start}-{start}"}).status_code
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        assert set(pool.map(fetch_one_byte, range(40))) == {206}
+    assert parallel_one_byte_downloads(app, person.client.get_cookie("session").value, file_id) == {206}
     with app.app_context():
         assert db.session.scalar(select(func.count(Download.id))) == 1
