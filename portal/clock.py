@@ -24,7 +24,11 @@ def seconds_ahead(seconds: float) -> datetime:
 
 def wait_in_words(moment: datetime) -> str:
     """"42 seconds", "55 minutes", "23 hours" until `moment`: rounded up, so it has passed when it says."""
-    seconds = max(1, math.ceil((moment - now()).total_seconds()))
+    return duration_in_words((moment - now()).total_seconds())
+
+
+def duration_in_words(seconds: float) -> str:
+    seconds = max(1, math.ceil(seconds))
     if seconds < 120:
         return f"{seconds} seconds"
     if seconds < 120 * 60:

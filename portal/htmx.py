@@ -69,13 +69,22 @@ def finish(url: str, *, trigger: str) -> Response:
 
 
 def current_page() -> str:
-    """The path (and query) of the page the person is looking at."""
+    """The path (and query) of the page the person is looking at, without its own `next`.
+
+    Links built on it carry it as their `next`; were a page's own `next`
+    kept, a crawler following log-in and register links would build ever
+    longer `next=/login?next=/register?next=…` addresses.
+    """
     if is_htmx():
         return _path_of(request.headers.get("HX-Current-URL", "")) or "/"
     # Not `request.full_path`: it fails on a query that is not UTF-8, and
     # this page may be the one that refuses such a query.
-    query = request.query_string.decode("utf-8", "replace")
+    query = _without_next(request.query_string.decode("utf-8", "replace"))
     return request.path + (f"?{query}" if query else "")
+
+
+def _without_next(query: str) -> str:
+    return "&".join(part for part in query.split("&") if part and part.split("=", 1)[0] != "next")
 
 
 def _path_of(url: str) -> str:
@@ -83,4 +92,5 @@ def _path_of(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return ""
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    query = _without_next(parts.query)
+    return parts.path + (f"?{query}" if query else "")

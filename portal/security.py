@@ -1,8 +1,12 @@
 """Response headers and the error pages a person may meet (CSRF, 429, 4xx)."""
+import time
+
 from flask import request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .clock import duration_in_words
+from .extensions import limiter
 from .htmx import render
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -23,10 +27,7 @@ ERROR_MESSAGES = {
     404: ("Page not found", "Check the address, or start again from the home page."),
     405: ("Not allowed", "This page cannot be used that way."),
     413: ("Too much data", "What you sent is too large. Please shorten it and try again."),
-    429: (
-        "Too many attempts",
-        "Too many attempts came from your network. Please wait a few minutes and try again.",
-    ),
+    429: ("Too many attempts", "Too many attempts came from your network. Please try again in {wait}."),
     500: ("Something went wrong", "An error on our side stopped this. Please try again in a moment."),
 }
 
@@ -56,7 +57,15 @@ def csrf_error(error: CSRFError):
 
 def http_error(error: HTTPException):
     title, message = ERROR_MESSAGES.get(error.code, (error.name, error.description))
+    if error.code == 429:
+        message = message.format(wait=duration_in_words(_seconds_until_the_limit_resets()))
     return render("_message.html", error.code, title=title, message=message)
+
+
+def _seconds_until_the_limit_resets() -> float:
+    """From the per-client limit that was hit (Flask-Limiter's clock is the real one)."""
+    limit = limiter.current_limit
+    return int(limit.reset_at - time.time()) if limit else 60  # as the Retry-After header counts
 
 
 def install(app) -> None:

@@ -140,6 +140,10 @@ def test_the_per_ip_limit_refuses_with_a_clear_message(app, registered):
     response = registered.login(email="nobody@example.org", password="Wrong-Horse-42")
     assert response.status_code == 429
     assert "Too many attempts" in response.text
+    wait = int(response.headers["Retry-After"])
+    assert 3500 < wait <= 3600
+    # The real wait, from the limit that was hit (about an hour), in the words the header's seconds give.
+    assert f"Please try again in {-(-wait // 60)} minutes." in response.text
 
 
 def test_the_default_per_ip_limit_leaves_room_for_a_newsroom(app):
@@ -199,3 +203,15 @@ def test_my_account_asks_a_visitor_to_log_in_and_comes_back(app):
     response = client.get("/account/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/account/"
+
+
+def test_a_next_never_nests_in_the_header_links(app):
+    """A crawler following the header's links must not build ever longer addresses."""
+    client = app.test_client()
+    page = client.get("/register?next=/login%3Fnext%3D/videos&q=x").text
+    links = re.findall(r'href="(/(?:login|register)[^"]*)"', page)
+    assert links and all(link.count("next") <= 1 for link in links)
+    assert 'href="/login?next=/register?q%3Dx"' in page
+    htmx = client.get("/_header", headers={"HX-Request": "true",
+                                            "HX-Current-URL": "http://localhost/login?next=/register?next=/"}).text
+    assert 'href="/login?next=/login"' in htmx
