@@ -293,3 +293,31 @@ def verified(app, deliver):
     person.verify(code_in(deliver().to("ada@example.org")[-1]))
     deliver().clear()
     return person
+
+
+@pytest.fixture(scope="session")
+def sample_videos(tmp_path_factory):
+    """Small real videos, made once per run: name → path.
+
+    Different sizes, frame rates, codecs and containers, one without sound,
+    one cut in half (its index was at the end) and one that is not a video.
+    """
+    from fractions import Fraction
+
+    from portal.media import engine
+
+    folder = tmp_path_factory.mktemp("videos")
+    made = {
+        "hd.mp4": dict(width=640, height=360, seconds=2, frame_rate=25),
+        "wide.mp4": dict(width=1280, height=720, seconds=1, frame_rate=50),
+        "ntsc.mov": dict(width=480, height=270, seconds=1, frame_rate=Fraction(30000, 1001)),
+        "vp9.webm": dict(width=320, height=240, seconds=1, frame_rate=30, codec="libvpx-vp9"),
+        "silent.mkv": dict(width=322, height=180, seconds=1, frame_rate=50, codec="mpeg4", audio=False),
+        "whole.mp4": dict(width=320, height=180, seconds=2, faststart=False),
+    }
+    for name, options in made.items():
+        engine.generate_video(folder / name, f"Sample {name}", **options)
+    whole = (folder / "whole.mp4").read_bytes()
+    (folder / "truncated.mp4").write_bytes(whole[: len(whole) // 2])
+    (folder / "notes.mp4").write_bytes(b"Not a video, only a text with a video's name.\n" * 50)
+    return {name: folder / name for name in [*made, "truncated.mp4", "notes.mp4"]}
