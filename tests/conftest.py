@@ -266,17 +266,19 @@ def registered(app, visitor, deliver):
 
 @pytest.fixture
 def add_video(app, tmp_path):
-    """Add a video to the library from generated files; returns its id and files' ids."""
+    """Add a video to the library from real MP4 files of the given sizes; returns its id and files' ids."""
     from portal.media import library
 
     counter = iter(range(10_000))
 
-    def add(title="Opening remarks", sizes=(1000,), labels=("HD 1080p MP4",), **fields):
+    def add(title="Opening remarks", sizes=(5000,), labels=("HD 1080p MP4",), **fields):
+        from helpers import video_bytes
+
         number = next(counter)
         files = []
         for index, size in enumerate(sizes):
             path = tmp_path / f"source-{number}-{index}.mp4"
-            path.write_bytes((bytes(range(256)) * (size // 256 + 1))[:size])
+            path.write_bytes(video_bytes(size))
             files.append(path)
         with app.app_context():
             video = library.add_video(library.NewVideo(title=title, files=files, labels=list(labels), **fields))

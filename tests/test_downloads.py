@@ -6,10 +6,7 @@ from portal.extensions import db
 from portal.media.models import Download
 
 from conftest import OTHER_PASSWORD, code_in
-
-
-def content(size):
-    return (bytes(range(256)) * (size // 256 + 1))[:size]
+from helpers import video_bytes as content
 
 
 def downloads(app):
