@@ -96,6 +96,22 @@ def smtp_server():
     inbox.controller.stop()
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, one for the whole run (shared by every browser test module)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium, unavailable
+
+    require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # the `test` extra installs it
+        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def inbox(smtp_server):
     smtp_server.clear()
@@ -323,3 +339,20 @@ def sample_videos(tmp_path_factory):
     (folder / "truncated.mp4").write_bytes(whole[: len(whole) // 2])
     (folder / "notes.mp4").write_bytes(b"Not a video, only a text with a video's name.\n" * 50)
     return {name: folder / name for name in [*made, "truncated.mp4", "notes.mp4"]}
+
+
+@pytest.fixture
+def add_sample_video(app, sample_videos):
+    """Add a video from one or more of the `sample_videos`, with its stills and preview; its id."""
+    from portal.media import library
+
+    def add(*names, title="Speech on maritime security", labels=(), preview=True, **fields):
+        with app.app_context():
+            video = library.add_video(library.NewVideo(
+                title=title, files=[sample_videos[name] for name in names or ["hd.mp4"]], labels=list(labels),
+                **fields))
+            if preview:
+                library.make_preview(video)
+            return video.id
+
+    return add

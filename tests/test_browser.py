@@ -13,15 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     STEP_TIMEOUT_MS,
     WATCH_HTMX,
     ConsoleWatch,
     LiveServer,
     htmx_ready,
-    require_chromium,
-    unavailable,
     wait_for_code,
 )
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
@@ -32,9 +28,9 @@ from portal.extensions import db
 from portal.models import User
 
 try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # the `test` extra installs it; the fixture says what is missing
-    expect = sync_playwright = None
+    from playwright.sync_api import expect
+except ImportError:  # the `test` extra installs it; the `browser` fixture says what is missing
+    expect = None
 
 pytestmark = pytest.mark.browser
 
@@ -42,17 +38,6 @@ ADA = "ada@example.org"
 CHECK_YOUR_INBOX = "Check your inbox and enter verification code"
 WELCOME = "You have successfully created your account"
 WEAK_PASSWORD = "short pass"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    require_chromium()
-    if sync_playwright is None:
-        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -469,7 +454,7 @@ def test_search_results_update_in_place_as_one_types_and_the_url_is_shareable(pa
 def test_a_visitor_s_download_opens_the_log_in_dialog_and_then_offers_the_files(page, ada, add_video):
     video_id, [file_id] = add_video("Speech in Lisbon")
     visit(page, f"/videos/{video_id}")
-    click(page.get_by_role("link", name="Download HD 1080p MP4 (5.0 kB)"))
+    click(page.get_by_role("link", name=re.compile(r"^Download HD 1080p MP4 · H\.264 · .* · 5\.0 kB$")))
     dialog = step(page, "Log in")
 
     fill_log_in(dialog, ada)
@@ -478,7 +463,7 @@ def test_a_visitor_s_download_opens_the_log_in_dialog_and_then_offers_the_files(
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect_logged_in(page)
     assert path_of(page.url) == f"/videos/{video_id}" and still_the_same_page(page)
-    download = page.get_by_role("link", name="Download HD 1080p MP4 (5.0 kB)")
+    download = page.get_by_role("link", name=re.compile(r"^Download HD 1080p MP4 · H\.264 · .* · 5\.0 kB$"))
     expect(download).to_have_attribute("href", f"/files/{file_id}")
 
 

@@ -67,6 +67,14 @@ class Video(db.Model):
     def has_poster(self) -> bool:
         return bool(self.poster or self.stills)
 
+    def stills_for(self, width: int) -> dict[str, "Still"]:
+        """Per kind, the smallest still at least `width` wide (or the largest there is)."""
+        chosen = {}
+        for still in self.stills:  # narrowest first
+            if still.kind not in chosen or chosen[still.kind].width < width:
+                chosen[still.kind] = still
+        return chosen
+
     def best_rendition(self) -> "Rendition | None":
         """The file a preview and posters are made from: the most pixels, then the highest bit rate."""
         return max(self.renditions, key=lambda r: ((r.width or 0) * (r.height or 0), r.bit_rate or 0, r.size),

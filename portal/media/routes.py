@@ -5,7 +5,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..htmx import is_htmx, render
 from . import catalogue, links, listing_cache, serving, storage
-from .models import Rendition, Video
+from .models import Rendition, Still, Video
 
 blueprint = Blueprint("media", __name__)
 
@@ -43,11 +43,40 @@ def video(video_id: int):
 
 @blueprint.get("/videos/<id:video_id>/poster")
 def poster(video_id: int):
+    """The poster an admin gave, or else the largest JPEG still."""
     item = db.get_or_404(Video, video_id)
-    path = storage.path_of(item.poster) if item.poster else None
-    if path is None or not path.is_file() or storage.image_type(path) is None:
+    if item.poster:
+        return _image(storage.path_of(item.poster))
+    jpegs = [still for still in item.stills if still.kind == "jpeg"]
+    if not jpegs:
+        abort(404)
+    return _image(storage.path_of(jpegs[-1].stored_path))
+
+
+@blueprint.get("/stills/<id:still_id>")
+def still(still_id: int):
+    return _image(storage.path_of(db.get_or_404(Still, still_id).stored_path))
+
+
+def _image(path):
+    if not path.is_file() or storage.image_type(path) is None:
         abort(404)
     return send_file(path, mimetype=storage.image_type(path), max_age=3600)
+
+
+@blueprint.route("/videos/<id:video_id>/preview", methods=["GET", "HEAD"])
+def preview(video_id: int):
+    """The small preview anyone may play: it is for choosing, not for broadcast.
+
+    `send_file` answers byte ranges, so the player can seek.
+    """
+    item = db.get_or_404(Video, video_id)
+    path = storage.path_of(item.preview) if item.preview else None
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="video/mp4", conditional=True, max_age=3600)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @blueprint.route("/files/<id:rendition_id>", methods=["GET", "HEAD"])
