@@ -1,10 +1,10 @@
 """Catalogue, video pages, posters and downloads."""
-from flask import Blueprint, abort, redirect, request, send_file, url_for
+from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..htmx import is_htmx, render
-from . import catalogue, links, listing_cache, serving, storage
+from . import catalogue, link_lists, links, listing_cache, serving, storage
 from .models import Rendition, Still, Video
 
 blueprint = Blueprint("media", __name__)
@@ -87,8 +87,60 @@ def download(rendition_id: int):
     return serving.file_response(rendition, current_user, via_link=False)
 
 
+@blueprint.get("/videos/<id:video_id>/links.txt")
+def video_link_list(video_id: int):
+    item = db.get_or_404(Video, video_id)
+    return _list_answer("links", [item], url_for("media.video", video_id=video_id), f"video-{video_id}-links.txt")
+
+
+@blueprint.get("/videos/<id:video_id>/SHA256SUMS")
+def video_sha256sums(video_id: int):
+    item = db.get_or_404(Video, video_id)
+    return _list_answer("sums", [item], url_for("media.video", video_id=video_id), "SHA256SUMS")
+
+
+@blueprint.get("/links.txt")
+def results_link_list():
+    query, tag, year = _filters()
+    videos = catalogue.every_match(query, tag, year)
+    return _list_answer("links", videos, url_for("pages.home", q=query or None, tag=tag or None, year=year),
+                        "search-links.txt")
+
+
+@blueprint.get("/SHA256SUMS")
+def results_sha256sums():
+    query, tag, year = _filters()
+    videos = catalogue.every_match(query, tag, year)
+    return _list_answer("sums", videos, url_for("pages.home", q=query or None, tag=tag or None, year=year),
+                        "SHA256SUMS")
+
+
+def _filters():
+    query = printable(request.args.get("q", ""))[:200]
+    tag = printable(request.args.get("tag", ""))[:80]
+    year = request.args.get("year", type=int)
+    return query, tag, (year if year and 1 <= year <= 9999 else None)
+
+
+def _list_answer(kind: str, videos, back: str, filename: str):
+    """The link list ("links") or SHA256SUMS ("sums") of `videos`, for a verified account; others log in first."""
+    if not current_user.is_authenticated or not current_user.is_verified:
+        return redirect(url_for("auth.login", next=back))
+    text = link_lists.link_list(current_user, videos) if kind == "links" else link_lists.sha256sums(videos)
+    response = Response(text, mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blueprint.route("/d/<token>/<name>", methods=["GET", "HEAD"])
+def named_linked_download(token: str, name: str):
+    """A personal link as a link list gives it: the file is saved under the link's last part."""
+    return linked_download(token, name)
+
+
 @blueprint.route("/d/<token>", methods=["GET", "HEAD"])
-def linked_download(token: str):
+def linked_download(token: str, name: str | None = None):
     resolved = links.resolve(token)
     if resolved is None:
         return render(
@@ -99,4 +151,7 @@ def linked_download(token: str):
             "Copy a new link from the video page.",
         )
     user, rendition_id = resolved
-    return serving.file_response(db.get_or_404(Rendition, rendition_id), user, via_link=True)
+    rendition = db.get_or_404(Rendition, rendition_id)
+    if name is not None and name != link_lists.file_name(rendition):
+        abort(404)
+    return serving.file_response(rendition, user, via_link=True, name=name)
