@@ -67,6 +67,8 @@ class Defaults:
     # How stale another process's change to the library may look on a page.
     CATALOGUE_CACHE_SECONDS = 2.0
     DOWNLOAD_LINK_LIFETIME = 24 * HOUR
+    # The most videos one "Link list for these results" covers.
+    LINK_LIST_MAX_VIDEOS = 500
     # Requests of one account for one file within this many seconds of the
     # counted one (resumed, ranged) are the same download.
     DOWNLOAD_RECORD_WINDOW = HOUR

@@ -15,6 +15,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        "media-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

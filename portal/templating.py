@@ -4,7 +4,7 @@ from flask_login import current_user
 from . import passwords
 from .clock import wait_in_words
 from .htmx import current_page
-from .media import links
+from .media import describe, links
 
 
 def focus_target(form) -> str | None:
@@ -34,3 +34,4 @@ def install(app) -> None:
         wait_in_words=wait_in_words,
     )
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["file_summary"] = describe.summary

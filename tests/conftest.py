@@ -96,6 +96,22 @@ def smtp_server():
     inbox.controller.stop()
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, one for the whole run (shared by every browser test module)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium, unavailable
+
+    require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # the `test` extra installs it
+        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def inbox(smtp_server):
     smtp_server.clear()
@@ -266,17 +282,19 @@ def registered(app, visitor, deliver):
 
 @pytest.fixture
 def add_video(app, tmp_path):
-    """Add a video to the library from generated files; returns its id and files' ids."""
+    """Add a video to the library from real MP4 files of the given sizes; returns its id and files' ids."""
     from portal.media import library
 
     counter = iter(range(10_000))
 
-    def add(title="Opening remarks", sizes=(1000,), labels=("HD 1080p MP4",), **fields):
+    def add(title="Opening remarks", sizes=(5000,), labels=("HD 1080p MP4",), **fields):
+        from helpers import video_bytes
+
         number = next(counter)
         files = []
         for index, size in enumerate(sizes):
             path = tmp_path / f"source-{number}-{index}.mp4"
-            path.write_bytes((bytes(range(256)) * (size // 256 + 1))[:size])
+            path.write_bytes(video_bytes(size))
             files.append(path)
         with app.app_context():
             video = library.add_video(library.NewVideo(title=title, files=files, labels=list(labels), **fields))
@@ -296,16 +314,45 @@ def verified(app, deliver):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's chromium through Playwright, one for the whole run (every browser test module shares it)."""
-    from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium, unavailable
+def sample_videos(tmp_path_factory):
+    """Small real videos, made once per run: name → path.
 
-    require_chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # the `test` extra installs it
-        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    Different sizes, frame rates, codecs and containers, one without sound,
+    one cut in half (its index was at the end) and one that is not a video.
+    """
+    from fractions import Fraction
+
+    from portal.media import engine
+
+    folder = tmp_path_factory.mktemp("videos")
+    made = {
+        "hd.mp4": dict(width=640, height=360, seconds=2, frame_rate=25),
+        "wide.mp4": dict(width=1280, height=720, seconds=1, frame_rate=50),
+        "ntsc.mov": dict(width=480, height=270, seconds=1, frame_rate=Fraction(30000, 1001)),
+        "vp9.webm": dict(width=320, height=240, seconds=1, frame_rate=30, codec="libvpx-vp9"),
+        "silent.mkv": dict(width=322, height=180, seconds=1, frame_rate=50, codec="mpeg4", audio=False),
+        "whole.mp4": dict(width=320, height=180, seconds=2, faststart=False),
+    }
+    for name, options in made.items():
+        engine.generate_video(folder / name, f"Sample {name}", **options)
+    whole = (folder / "whole.mp4").read_bytes()
+    (folder / "truncated.mp4").write_bytes(whole[: len(whole) // 2])
+    (folder / "notes.mp4").write_bytes(b"Not a video, only a text with a video's name.\n" * 50)
+    return {name: folder / name for name in [*made, "truncated.mp4", "notes.mp4"]}
+
+
+@pytest.fixture
+def add_sample_video(app, sample_videos):
+    """Add a video from one or more of the `sample_videos`, with its stills and preview; its id."""
+    from portal.media import library
+
+    def add(*names, title="Speech on maritime security", labels=(), preview=True, **fields):
+        with app.app_context():
+            video = library.add_video(library.NewVideo(
+                title=title, files=[sample_videos[name] for name in names or ["hd.mp4"]], labels=list(labels),
+                **fields))
+            if preview:
+                library.make_preview(video)
+            return video.id
+
+    return add

@@ -1,5 +1,8 @@
 """Helpers that several test modules share (fixtures live in conftest.py)."""
+import functools
+import tempfile
 import threading
+from pathlib import Path
 
 from conftest import Visitor
 
@@ -62,3 +65,35 @@ def parallel_one_byte_downloads(app, session_cookie: str, file_id: int, count: i
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         return set(pool.map(fetch_one_byte, range(count)))
+
+
+@functools.cache
+def _smallest_video() -> bytes:
+    from portal.media import engine
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "one-picture.mp4"
+        engine.generate_video(path, "", width=32, height=18, seconds=0.04, audio=False)
+        return path.read_bytes()
+
+
+def video_bytes(size: int) -> bytes:
+    """A real MP4 (one tiny picture, about 2 kB) padded to exactly `size` bytes.
+
+    Players and the probe stop where the video ends, so tests of downloads
+    get a file the library accepts, of the size they need.
+    """
+    video = _smallest_video()
+    assert size >= len(video), f"the smallest video has {len(video)} bytes"
+    return video + (bytes(range(256)) * (size // 256 + 1))[: size - len(video)]
+
+
+def png_image(colour: str = "#123456", width: int = 32, height: int = 18) -> bytes:
+    """A small PNG poster."""
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(output, format="PNG")
+    return output.getvalue()

@@ -7,10 +7,7 @@ from portal.media.models import Download
 
 from helpers import parallel_one_byte_downloads
 from conftest import OTHER_PASSWORD, code_in
-
-
-def content(size):
-    return (bytes(range(256)) * (size // 256 + 1))[:size]
+from helpers import video_bytes as content
 
 
 def downloads(app):

@@ -3,9 +3,11 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.media import library
 from portal.media.models import Video
 
 
@@ -22,54 +24,90 @@ def media_files(app):
     return sorted(path for path in (Path(app.instance_path) / "media").rglob("*") if path.is_file())
 
 
-def test_media_add_copies_the_renditions_and_prints_the_url(app, tmp_path):
-    big, small = tmp_path / "speech-hd.mp4", tmp_path / "speech-sd.mp4"
-    big.write_bytes(b"h" * 300_000)
-    small.write_bytes(b"s" * 1000)
+def test_media_add_stores_what_each_file_is_and_prints_the_url(app, tmp_path, sample_videos):
     transcript = tmp_path / "t.txt"
     transcript.write_text("As delivered. Thank you.")
-    result = run(app, "media", "add", str(big), str(small), "--title", "Speech", "--recorded", "2026-01-02",
-                 "--place", "Oslo", "--tags", "speech, Oslo", "--transcript", str(transcript),
-                 "--label", "HD 1080p MP4", "--label", "SD 540p MP4", "--duration", "12:34")
+    result = run(app, "media", "add", str(sample_videos["hd.mp4"]), str(sample_videos["silent.mkv"]),
+                 "--title", "Speech", "--recorded", "2026-01-02", "--place", "Oslo", "--tags", "speech, Oslo",
+                 "--transcript", str(transcript), "--label", "HD 360p MP4", "--label", "Silent MKV")
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("/videos/1")
+    assert "/videos/1" in result.output
     with app.app_context():
         video = db.session.get(Video, 1)
         assert video.tag_names == ["oslo", "speech"]
-        assert video.duration_seconds == 754
+        assert video.duration_seconds == 2  # from the probe
         assert video.transcript == "As delivered. Thank you."
-        hd = next(r for r in video.renditions if r.label == "HD 1080p MP4")
-        assert hd.size == 300_000
-        assert hd.sha256 == hashlib.sha256(b"h" * 300_000).hexdigest()
-    assert len(media_files(app)) == 2
+        hd = next(r for r in video.renditions if r.label == "HD 360p MP4")
+        assert hd.size == sample_videos["hd.mp4"].stat().st_size
+        assert hd.sha256 == hashlib.sha256(sample_videos["hd.mp4"].read_bytes()).hexdigest()
+        assert (hd.container, hd.video_codec, hd.video_profile) == ("mp4", "h264", "Constrained Baseline")
+        assert (hd.width, hd.height, hd.frame_rate, hd.scan_type) == (640, 360, 25, "progressive")
+        assert (hd.audio_codec, hd.audio_channels, hd.audio_sample_rate) == ("aac", 2, 48_000)
+        assert hd.bit_rate > 0 and abs(hd.duration - 2) < 0.1
+        silent = next(r for r in video.renditions if r.label == "Silent MKV")
+        assert (silent.video_codec, silent.frame_rate, silent.audio_codec) == ("mpeg4", 50, None)
+        assert [(s.kind, s.width) for s in video.stills] == [("jpeg", 320), ("webp", 320), ("jpeg", 640), ("webp", 640)]
+        assert video.preview
+    # the two files, four stills and the preview
+    assert len(media_files(app)) == 7
 
 
-def test_media_add_refuses_bad_input_and_writes_nothing(app, tmp_path):
-    source = tmp_path / "a.mp4"
-    source.write_bytes(b"x")
-    result = run(app, "media", "add", str(source), "--title", "T", "--recorded", "02/01/2026")
+def test_the_duration_option_overrides_the_probe(app, sample_videos):
+    result = run(app, "media", "add", str(sample_videos["hd.mp4"]), "--title", "T", "--duration", "12:34", "--quiet")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(Video, 1).duration_seconds == 754
+
+
+def test_a_given_poster_is_kept_and_no_stills_are_made(app, tmp_path, sample_videos):
+    from helpers import png_image
+
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(png_image())
+    result = run(app, "media", "add", str(sample_videos["hd.mp4"]), "--title", "T", "--poster", str(poster), "--quiet")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        video = db.session.get(Video, 1)
+        assert video.poster and video.stills == []
+
+
+def test_media_add_refuses_bad_input_and_writes_nothing(app, sample_videos):
+    result = run(app, "media", "add", str(sample_videos["hd.mp4"]), "--title", "T", "--recorded", "02/01/2026")
     assert result.exit_code != 0
     assert "YYYY-MM-DD" in result.output
     assert count_videos(app) == 0
     assert media_files(app) == []
 
 
-def describe(folder, **data):
+@pytest.mark.parametrize("name", ["notes.mp4", "truncated.mp4"])
+def test_media_add_refuses_a_file_that_is_not_a_video_in_one_line_naming_it(app, sample_videos, name):
+    result = run(app, "media", "add", str(sample_videos["hd.mp4"]), str(sample_videos[name]), "--title", "T")
+    assert result.exit_code != 0
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {name}: ")
+    assert count_videos(app) == 0
+    assert media_files(app) == []
+
+
+def describe(folder, sample_videos, **data):
     folder.mkdir(parents=True)
     for entry in data.get("files", []):
-        (folder / (entry["path"] if isinstance(entry, dict) else entry)).write_bytes(b"v" * 100)
+        name = entry["path"] if isinstance(entry, dict) else entry
+        source = sample_videos.get(name, sample_videos["silent.mkv"])
+        (folder / name).write_bytes(source.read_bytes())
     (folder / "video.json").write_text(json.dumps(data))
 
 
-def test_media_import_is_idempotent_and_reports_what_it_did(app, tmp_path):
+def test_media_import_is_idempotent_and_reports_what_it_did(app, tmp_path, sample_videos):
     root = tmp_path / "drop"
-    describe(root / "a-speech", title="A speech", recorded="2026-03-01", tags=["speech"],
+    describe(root / "a-speech", sample_videos, title="A speech", recorded="2026-03-01", tags=["speech"],
              files=[{"path": "hd.mp4", "label": "HD 1080p MP4"}])
-    describe(root / "b-roll", title="B-roll", files=["clip.mov"])
-    describe(root / "broken", title="", files=["x.mp4"])
+    describe(root / "b-roll", sample_videos, title="B-roll", files=["clip.mov"])
+    describe(root / "broken", sample_videos, title="", files=["x.mp4"])
+    describe(root / "memo", sample_videos, title="Memo", files=["notes.mp4"])
     (root / "empty").mkdir()
     (root / "toml").mkdir()
-    (root / "toml" / "f.mp4").write_bytes(b"t")
+    (root / "toml" / "f.mp4").write_bytes(sample_videos["silent.mkv"].read_bytes())
     (root / "toml" / "video.toml").write_text('title = "From TOML"\nfiles = ["f.mp4"]\nduration = "1:00"\n')
 
     first = run(app, "media", "import", str(root))
@@ -77,11 +115,41 @@ def test_media_import_is_idempotent_and_reports_what_it_did(app, tmp_path):
     assert "added    a-speech" in first.output and "added    toml" in first.output
     assert "refused  broken: a title is needed" in first.output
     assert "refused  empty: no video.toml or video.json" in first.output
-    assert "3 added, 0 skipped, 2 refused" in first.output
+    assert "refused  memo: notes.mp4: not a video" in first.output
+    assert "3 added, 0 skipped, 3 refused" in first.output
+    assert "3 preview(s) made" in first.output
 
-    second = run(app, "media", "import", str(root))
-    assert "0 added, 3 skipped, 2 refused" in second.output
+    second = run(app, "media", "import", str(root), "--quiet")
+    assert "0 added, 3 skipped, 3 refused" in second.output
+    assert "preview" not in second.output
     assert count_videos(app) == 3
+    with app.app_context():
+        assert db.session.scalar(select(Video.duration_seconds).where(Video.title == "From TOML")) == 60
+
+
+def test_an_interrupted_import_finishes_the_previews_when_run_again(app, tmp_path, sample_videos, monkeypatch):
+    from portal.media import engine
+
+    root = tmp_path / "drop"
+    describe(root / "a", sample_videos, title="A", files=["hd.mp4"])
+    describe(root / "b", sample_videos, title="B", files=["vp9.webm"])
+    real = engine.make_preview
+
+    def interrupted(source, target, progress):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "make_preview", interrupted)
+    first = run(app, "media", "import", str(root))
+    assert first.exit_code == 130 and "previews --missing" in first.output
+    monkeypatch.setattr(engine, "make_preview", real)
+    with app.app_context():
+        assert [video.preview for video in library.videos()] == [None, None]
+    assert list((Path(app.instance_path) / "media").rglob("*.part")) == []
+
+    second = run(app, "media", "import", str(root), "--quiet")
+    assert "0 added, 2 skipped" in second.output and "2 preview(s) made" in second.output
+    assert "0 preview(s) made" in run(app, "media", "previews", "--missing", "--quiet").output
+    assert "2 preview(s) made" in run(app, "media", "previews", "--quiet").output
 
 
 def test_media_list_and_remove(app, add_video):
@@ -95,12 +163,20 @@ def test_media_list_and_remove(app, add_video):
     assert media_files(app) == []
 
 
-def test_demo_adds_a_handful_of_videos_once(app):
+def test_demo_adds_a_handful_of_playable_videos_with_posters_and_previews_once(app):
+    from portal.media import engine, storage
+
     assert "5 demo video(s) added" in run(app, "demo").output
     assert "already present" in run(app, "demo").output
     assert count_videos(app) == 5
     html = app.test_client().get("/").text
     assert "Opening remarks at the Brussels press conference" in html
+    with app.app_context():
+        for video in library.videos():
+            assert video.stills and video.duration_seconds == 3
+            files = [storage.path_of(r.stored_path) for r in video.renditions] + [storage.path_of(video.preview)]
+            assert [(f.video_codec, f.audio_codec) for f in map(engine.probe, files)] == [("h264", "aac")] * 3
+            assert [(r.width, r.height) for r in video.renditions] == [(1280, 720), (640, 360)]
 
 
 def test_downloads_report_counts_per_video_and_account(app, verified, add_video, clock):

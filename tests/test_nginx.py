@@ -18,6 +18,7 @@ from portal.auth.accounts import find_user
 from portal.media import library, links
 
 from conftest import free_port, test_settings
+from helpers import video_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -37,7 +38,7 @@ def fetch(url, headers=None):
 
 def make_library(app, tmp_path, size=200_000):
     source = tmp_path / "speech.mp4"
-    source.write_bytes(os.urandom(size))
+    source.write_bytes(video_bytes(size))
     with app.app_context():
         video = library.add_video(library.NewVideo(title="Speech", files=[source], labels=["HD 1080p MP4"]))
         return video.renditions[0].id, source.read_bytes()

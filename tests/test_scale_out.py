@@ -11,7 +11,7 @@ from portal import create_app
 from portal.mail.delivery import deliver_due
 
 from conftest import Visitor, code_in, test_settings
-from helpers import count_verifications_of, parallel_one_byte_downloads, parallel_posts
+from helpers import count_verifications_of, parallel_one_byte_downloads, parallel_posts, video_bytes
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379"
@@ -206,7 +206,7 @@ def test_full_text_search_runs_on_postgresql(hosts, tmp_path):
 
     app = hosts[0]
     source = tmp_path / "clip.mp4"
-    source.write_bytes(b"v" * 100)
+    source.write_bytes(video_bytes(5000))
     with app.app_context():
         library.add_video(library.NewVideo(title="Infrastructure briefing", files=[source], recorded_on=date(2020, 1, 1)))
         library.add_video(library.NewVideo(title="Speech on cables", files=[source], recorded_on=date(2026, 1, 1),
@@ -253,7 +253,7 @@ def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbo
     drain(app)
     person.verify(code_in(inbox.to("ada@example.org")[0]))
     source = tmp_path / "clip.mp4"
-    source.write_bytes(b"v" * 100)
+    source.write_bytes(video_bytes(5000))
     with app.app_context():
         [file_id] = [r.id for r in library.add_video(library.NewVideo(title="Briefing", files=[source])).renditions]
     assert parallel_one_byte_downloads(app, person.client.get_cookie("session").value, file_id) == {206}

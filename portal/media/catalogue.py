@@ -30,6 +30,16 @@ class Page:
 
 
 def find(query: str = "", tag: str = "", year: int | None = None, number: int = 1) -> Page:
+    statement = _search(query, tag, year)
+    size = current_app.config["CATALOGUE_PAGE_SIZE"]
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    count = max(1, math.ceil(total / size))
+    number = min(max(1, number), count)
+    videos = db.session.scalars(statement.limit(size).offset((number - 1) * size)).all()
+    return Page(videos=list(videos), total=total, number=number, count=count)
+
+
+def _search(query: str, tag: str, year: int | None):
     statement = select(Video)
     matches = search.ranked_matches(query)
     if matches is not None:
@@ -42,12 +52,13 @@ def find(query: str = "", tag: str = "", year: int | None = None, number: int = 
         ))
     if year:
         statement = statement.where(Video.recorded_on.between(date(year, 1, 1), date(year, 12, 31)))
-    size = current_app.config["CATALOGUE_PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    count = max(1, math.ceil(total / size))
-    number = min(max(1, number), count)
-    videos = db.session.scalars(statement.limit(size).offset((number - 1) * size)).all()
-    return Page(videos=list(videos), total=total, number=number, count=count)
+    return statement
+
+
+def every_match(query: str = "", tag: str = "", year: int | None = None) -> list[Video]:
+    """All the videos a search finds (every page), up to `LINK_LIST_MAX_VIDEOS`."""
+    statement = _search(query, tag, year).limit(current_app.config["LINK_LIST_MAX_VIDEOS"])
+    return list(db.session.scalars(statement))
 
 
 def tag_names() -> list[str]:

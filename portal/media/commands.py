@@ -17,9 +17,59 @@ media_group = AppGroup("media", help="The video library.")
 downloads_group = AppGroup("downloads", help="The record of downloads.")
 
 
-def _progress_bar(files: list[Path], label: str):
-    total = sum(path.stat().st_size for path in files if path.is_file())
-    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=False)
+class _Silent:
+    """A progress bar that shows nothing (`--quiet`, for cron)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def update(self, steps: int) -> None:
+        pass
+
+
+def _progress_bar(length: int, label: str, quiet: bool):
+    if quiet:
+        return _Silent()
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=False)
+
+
+def _copy_bar(files: list[Path], label: str, quiet: bool):
+    return _progress_bar(sum(path.stat().st_size for path in files if path.is_file()), label, quiet)
+
+
+def _make_previews(videos: list[Video], quiet: bool) -> int:
+    """Make each video's preview with a bar of its own; how many were made.
+
+    Ctrl-C stops between or within previews and leaves no half file: run
+    `portal media previews --missing` to go on.
+    """
+    made = 0
+    for video in videos:
+        source = video.best_rendition()
+        seconds = (source.duration if source else None) or 1
+        with _progress_bar(int(seconds * 1000), f"Preview #{video.id}", quiet) as bar:
+            done = [0]
+
+            def advance(seconds: float) -> None:
+                step = int(seconds * 1000) - done[0]
+                if step > 0:
+                    bar.update(step)
+                    done[0] += step
+
+            try:
+                library.make_preview(video, advance)
+            except KeyboardInterrupt:
+                click.echo(f"\ninterrupted: #{video.id} and later videos have no preview yet; "
+                           "`portal media previews --missing` makes them", err=True)
+                raise SystemExit(130) from None
+            except library.LibraryError as error:
+                click.echo(f"no preview for #{video.id}: {error}", err=True)
+                continue
+        made += 1
+    return made
 
 
 def _video_url(video: Video) -> str:
@@ -35,10 +85,11 @@ def _video_url(video: Video) -> str:
 @click.option("--tags", default="", help="Comma-separated.")
 @click.option("--transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A text file.")
 @click.option("--poster", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--duration", help="Seconds, MM:SS or HH:MM:SS.")
+@click.option("--duration", help="Seconds, MM:SS or HH:MM:SS; by default the files say.")
 @click.option("--label", "labels", multiple=True, help='Once per file, in order, e.g. "HD 1080p MP4".')
-def add_command(files, title, description, recorded, place, tags, transcript, poster, duration, labels):
-    """Add one video; several FILES are its renditions."""
+@click.option("--quiet", is_flag=True, help="No progress bars (for cron).")
+def add_command(files, title, description, recorded, place, tags, transcript, poster, duration, labels, quiet):
+    """Add one video; several FILES are its renditions. Makes posters (unless given) and a preview."""
     try:
         new = library.NewVideo(
             title=title,
@@ -52,18 +103,26 @@ def add_command(files, title, description, recorded, place, tags, transcript, po
             poster=poster,
             duration_seconds=library.parse_duration(duration),
         )
-        with _progress_bar(new.files, "Copying") as bar:
+        for path in new.files:  # refuse a file that is not a video before copying anything
+            library.probe(path)
+        with _copy_bar(new.files, "Copying", quiet) as bar:
             video = library.add_video(new, bar.update)
     except library.LibraryError as error:
         raise click.ClickException(str(error)) from error
     click.echo(_video_url(video))
+    _make_previews([video], quiet)
 
 
 @media_group.command("import")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def import_command(folder):
-    """Add each sub-folder of FOLDER that has a video.toml or video.json."""
-    with click.progressbar(length=0, label="Importing", file=sys.stderr, show_pos=False) as bar:
+@click.option("--quiet", is_flag=True, help="No progress bars (for cron).")
+def import_command(folder, quiet):
+    """Add each sub-folder of FOLDER that has a video.toml or video.json, and make their previews.
+
+    Run again after an interruption: added videos are skipped, missing previews made.
+    """
+    files = [path for path in folder.glob("*/*") if path.is_file() and path.name not in library.DESCRIPTION_FILES]
+    with _copy_bar(files, "Importing", quiet) as bar:
         report = library.import_folder(folder, bar.update)
     for name in report.added:
         click.echo(f"added    {name}")
@@ -72,6 +131,18 @@ def import_command(folder):
     for name, reason in report.refused:
         click.echo(f"refused  {name}: {reason}")
     click.echo(f"{len(report.added)} added, {len(report.skipped)} skipped, {len(report.refused)} refused")
+    missing = [video for video in library.videos_without_preview() if video.id in report.video_ids]
+    if missing:
+        click.echo(f"{_make_previews(missing, quiet)} preview(s) made")
+
+
+@media_group.command("previews")
+@click.option("--missing", is_flag=True, help="Only the videos that have none (after an interruption, say).")
+@click.option("--quiet", is_flag=True, help="No progress bars (for cron).")
+def previews_command(missing, quiet):
+    """Make the previews anyone may play on the video pages (again, unless --missing)."""
+    videos = library.videos_without_preview() if missing else library.videos()
+    click.echo(f"{_make_previews(videos, quiet)} preview(s) made")
 
 
 @media_group.command("list")
@@ -99,9 +170,12 @@ def remove_command(video_id, yes):
 @click.command("demo")
 @with_appcontext
 def demo_command():
-    """Add a few demo videos with small generated files (once)."""
+    """Add a few short demo videos, generated on the spot, with their posters and previews (once)."""
     added = demo.add_demo_videos()
     click.echo(f"{added} demo video(s) added" if added else "demo videos already present")
+    missing = [video for video in library.videos_without_preview() if (video.source_key or "").startswith("demo-")]
+    if missing:
+        _make_previews(missing, quiet=True)
 
 
 @downloads_group.command("report")

@@ -10,10 +10,12 @@ from typing import Callable
 from sqlalchemy import select
 
 from ..extensions import db
-from . import listing_cache, search, storage
-from .models import Rendition, Tag, Video
+from . import engine, listing_cache, search, storage
+from .models import Rendition, Still, Tag, Video
 
 DESCRIPTION_FILES = ("video.toml", "video.json")
+# Poster stills: a catalogue card's width and a video page's.
+STILL_WIDTHS = (320, 960)
 
 
 class LibraryError(Exception):
@@ -36,15 +38,24 @@ class NewVideo:
 
 
 def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -> Video:
-    """Copy the files into the media root and record the video, or do neither."""
+    """Probe the files, copy them into the media root and record the video, or do none of it.
+
+    The duration is the longest file's unless `new` gives one; without a
+    given poster, stills are taken from the best file. The preview is made
+    apart (`make_preview`): it can take minutes, and the video is usable
+    without it.
+    """
     _check(new)
+    facts = [probe(path) for path in new.files]
+    probed_seconds = max((fact.duration for fact in facts if fact.duration), default=None)
     video = Video(
         title=new.title.strip(),
         description=new.description.strip(),
         recorded_on=new.recorded_on,
         place=new.place,
         transcript=new.transcript,
-        duration_seconds=new.duration_seconds,
+        duration_seconds=new.duration_seconds if new.duration_seconds is not None
+        else (round(probed_seconds) if probed_seconds else None),
         source_key=new.source_key,
     )
     video.tags = [_tag(name) for name in new.tags]
@@ -63,10 +74,13 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -
                     content_type=storage.guess_content_type(source.name),
                     size=size,
                     sha256=sha256,
+                    **_fact_fields(facts[number]),
                 )
             )
         if new.poster:
             video.poster = storage.store_copy(new.poster, folder)[0]
+        else:
+            _add_stills(video)
         search.index_video(video)
         db.session.commit()
         listing_cache.forget()
@@ -75,6 +89,40 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -
         storage.remove_folder(folder)
         raise
     return video
+
+
+def probe(path: Path) -> engine.VideoFacts:
+    """The facts of a file, or a `LibraryError` naming it when it is not a video."""
+    try:
+        return engine.probe(path)
+    except engine.NotAVideo as error:
+        raise LibraryError(str(error)) from error
+
+
+def make_preview(video: Video, progress: Callable[[float], None] = lambda seconds: None) -> None:
+    """Make (or make again) the video's preview from its best file, and record it.
+
+    An interrupted run leaves the video as it was; running again starts the
+    preview afresh.
+    """
+    source = video.best_rendition()
+    if source is None:
+        raise LibraryError(f"video {video.id} has no file to make a preview from")
+    stored_path = f"{video.id}/preview.mp4"
+    try:
+        engine.make_preview(storage.path_of(source.stored_path), storage.path_of(stored_path), progress)
+    except engine.NotAVideo as error:
+        raise LibraryError(str(error)) from error
+    video.preview = stored_path
+    db.session.commit()
+
+
+def has_preview(video: Video) -> bool:
+    return bool(video.preview) and storage.path_of(video.preview).is_file()
+
+
+def videos_without_preview() -> list[Video]:
+    return [video for video in videos() if not has_preview(video)]
 
 
 def remove_video(video: Video) -> None:
@@ -94,6 +142,8 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    # The videos of the added and skipped folders (a rerun finishes their previews).
+    video_ids: list[int] = field(default_factory=list)
 
 
 def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) -> ImportReport:
@@ -108,15 +158,17 @@ def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) 
         except (TypeError, ValueError, AttributeError, UnicodeDecodeError) as error:
             report.refused.append((folder.name, f"a field has the wrong form ({error})"))
             continue
-        if db.session.scalar(select(Video.id).where(Video.source_key == new.source_key)):
+        if existing := db.session.scalar(select(Video.id).where(Video.source_key == new.source_key)):
             report.skipped.append(folder.name)
+            report.video_ids.append(existing)
             continue
         try:
-            add_video(new, progress)
+            video = add_video(new, progress)
         except LibraryError as error:
             report.refused.append((folder.name, str(error)))
         else:
             report.added.append(folder.name)
+            report.video_ids.append(video.id)
     return report
 
 
@@ -208,6 +260,35 @@ def _check(new: NewVideo) -> None:
             raise LibraryError(f"{path} is not a file")
     if new.poster and storage.image_type(new.poster) is None:
         raise LibraryError(f"{new.poster} is not a PNG, JPEG or WebP image")
+
+
+def _fact_fields(facts: engine.VideoFacts) -> dict:
+    return {
+        "container": facts.container,
+        "video_codec": facts.video_codec,
+        "video_profile": facts.video_profile,
+        "width": facts.width,
+        "height": facts.height,
+        "frame_rate": facts.frame_rate,
+        "scan_type": facts.scan_type,
+        "bit_rate": facts.bit_rate,
+        "duration": facts.duration,
+        "audio_codec": facts.audio_codec,
+        "audio_channels": facts.audio_channels,
+        "audio_sample_rate": facts.audio_sample_rate,
+    }
+
+
+def _add_stills(video: Video) -> None:
+    source = video.best_rendition()
+    try:
+        stills = engine.posters(storage.path_of(source.stored_path), STILL_WIDTHS)
+    except engine.NotAVideo as error:
+        raise LibraryError(str(error)) from error
+    suffixes = {"webp": ".webp", "jpeg": ".jpg"}
+    for still in stills:
+        stored_path = storage.store_bytes(still.data, str(video.id), suffixes[still.kind])
+        video.stills.append(Still(kind=still.kind, width=still.width, height=still.height, stored_path=stored_path))
 
 
 def _tag(name: str) -> Tag:

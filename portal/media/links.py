@@ -34,8 +34,11 @@ def _fingerprint(user: User) -> str:
     return hmac.new(key, user.session_token.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def link_for(user: User, rendition_id: int) -> str:
+def link_for(user: User, rendition_id: int, name: str | None = None) -> str:
+    """The personal link; with `name`, it ends in that file name (for `wget -i`)."""
     token = _serializer().dumps([user.id, rendition_id, _fingerprint(user)])
+    if name:
+        return public_url("media.named_linked_download", token=token, name=name)
     return public_url("media.linked_download", token=token)
 
 

@@ -1,12 +1,17 @@
 """Videos, their files (renditions), tags, and the record of downloads."""
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text
+from fractions import Fraction
+
+from sqlalchemy import BigInteger, Column, Date, Double, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
 from ..models import UTCDateTime
+
+# Sizes and bit rates pass 2**31; SQLite's INTEGER already holds 64 bits.
+BigInt = BigInteger().with_variant(Integer(), "sqlite")
 
 video_tags = Table(
     "video_tags",
@@ -35,7 +40,10 @@ class Video(db.Model):
     place: Mapped[str | None] = mapped_column(String(200))
     duration_seconds: Mapped[int | None]
     transcript: Mapped[str | None] = mapped_column(Text)
+    # A poster the admin gave; without one, `stills` holds frames taken from the video.
     poster: Mapped[str | None] = mapped_column(String(300))
+    # The small H.264/AAC MP4 anyone may play on the page, once made.
+    preview: Mapped[str | None] = mapped_column(String(300))
     # The tag names as one text, for PostgreSQL's full-text index (kept by `library`).
     tag_text: Mapped[str] = mapped_column(Text, default="")
     # Where an import found it (its folder name), so a re-run adds nothing twice.
@@ -47,9 +55,47 @@ class Video(db.Model):
         back_populates="video", cascade="all, delete-orphan", order_by="Rendition.size.desc()", lazy="selectin"
     )
 
+    stills: Mapped[list["Still"]] = relationship(
+        cascade="all, delete-orphan", order_by="(Still.width, Still.kind)", lazy="selectin"
+    )
+
     @property
     def tag_names(self) -> list[str]:
         return [tag.name for tag in self.tags]
+
+    @property
+    def has_poster(self) -> bool:
+        return bool(self.poster or self.stills)
+
+    def stills_for(self, width: int) -> dict[str, "Still"]:
+        """Per kind, the smallest still at least `width` wide (or the largest there is)."""
+        chosen = {}
+        for still in self.stills:  # narrowest first
+            if still.kind not in chosen or chosen[still.kind].width < width:
+                chosen[still.kind] = still
+        return chosen
+
+    def best_rendition(self) -> "Rendition | None":
+        """The file a preview and posters are made from: the most pixels, then the highest bit rate."""
+        return max(self.renditions, key=lambda r: ((r.width or 0) * (r.height or 0), r.bit_rate or 0, r.size),
+                   default=None)
+
+
+class Still(db.Model):
+    """A frame of the video as a poster: one format ("webp", "jpeg") at one width."""
+
+    __tablename__ = "video_stills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    width: Mapped[int]
+    height: Mapped[int]
+    stored_path: Mapped[str] = mapped_column(String(300), unique=True)
+
+    @property
+    def content_type(self) -> str:
+        return f"image/{self.kind}"
 
 
 class Rendition(db.Model):
@@ -64,11 +110,32 @@ class Rendition(db.Model):
     filename: Mapped[str] = mapped_column(String(300))
     stored_path: Mapped[str] = mapped_column(String(300), unique=True)
     content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
+    size: Mapped[int] = mapped_column(BigInt)  # broadcast masters pass 2 GiB
     sha256: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # What the probe found (None where the file does not say).
+    container: Mapped[str | None] = mapped_column(String(40))
+    video_codec: Mapped[str | None] = mapped_column(String(40))
+    video_profile: Mapped[str | None] = mapped_column(String(60))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    frame_rate_text: Mapped[str | None] = mapped_column("frame_rate", String(20))  # "25", "30000/1001"
+    scan_type: Mapped[str | None] = mapped_column(String(20))
+    bit_rate: Mapped[int | None] = mapped_column(BigInt)
+    duration: Mapped[float | None] = mapped_column(Double)  # seconds
+    audio_codec: Mapped[str | None] = mapped_column(String(40))
+    audio_channels: Mapped[int | None]
+    audio_sample_rate: Mapped[int | None]
 
     video: Mapped[Video] = relationship(back_populates="renditions")
+
+    @property
+    def frame_rate(self) -> Fraction | None:
+        return Fraction(self.frame_rate_text) if self.frame_rate_text else None
+
+    @frame_rate.setter
+    def frame_rate(self, value) -> None:
+        self.frame_rate_text = str(Fraction(value).limit_denominator(1001)) if value else None
 
     @property
     def format(self) -> str:

@@ -1,11 +1,11 @@
 """Catalogue, video pages, posters and downloads."""
-from flask import Blueprint, abort, redirect, request, send_file, url_for
+from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..htmx import is_htmx, render
-from . import catalogue, links, listing_cache, serving, storage
-from .models import Rendition, Video
+from . import catalogue, link_lists, links, listing_cache, serving, storage
+from .models import Rendition, Still, Video
 
 blueprint = Blueprint("media", __name__)
 
@@ -44,11 +44,40 @@ def video(video_id: int):
 
 @blueprint.get("/videos/<id:video_id>/poster")
 def poster(video_id: int):
+    """The poster an admin gave, or else the largest JPEG still."""
     item = db.get_or_404(Video, video_id)
-    path = storage.path_of(item.poster) if item.poster else None
-    if path is None or not path.is_file() or storage.image_type(path) is None:
+    if item.poster:
+        return _image(storage.path_of(item.poster))
+    jpegs = [still for still in item.stills if still.kind == "jpeg"]
+    if not jpegs:
+        abort(404)
+    return _image(storage.path_of(jpegs[-1].stored_path))
+
+
+@blueprint.get("/stills/<id:still_id>")
+def still(still_id: int):
+    return _image(storage.path_of(db.get_or_404(Still, still_id).stored_path))
+
+
+def _image(path):
+    if not path.is_file() or storage.image_type(path) is None:
         abort(404)
     return send_file(path, mimetype=storage.image_type(path), max_age=3600)
+
+
+@blueprint.route("/videos/<id:video_id>/preview", methods=["GET", "HEAD"])
+def preview(video_id: int):
+    """The small preview anyone may play: it is for choosing, not for broadcast.
+
+    `send_file` answers byte ranges, so the player can seek.
+    """
+    item = db.get_or_404(Video, video_id)
+    path = storage.path_of(item.preview) if item.preview else None
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="video/mp4", conditional=True, max_age=3600)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @blueprint.route("/files/<id:rendition_id>", methods=["GET", "HEAD"])
@@ -59,8 +88,60 @@ def download(rendition_id: int):
     return serving.file_response(rendition, current_user, via_link=False)
 
 
+@blueprint.get("/videos/<id:video_id>/links.txt")
+def video_link_list(video_id: int):
+    item = db.get_or_404(Video, video_id)
+    return _list_answer("links", [item], url_for("media.video", video_id=video_id), f"video-{video_id}-links.txt")
+
+
+@blueprint.get("/videos/<id:video_id>/SHA256SUMS")
+def video_sha256sums(video_id: int):
+    item = db.get_or_404(Video, video_id)
+    return _list_answer("sums", [item], url_for("media.video", video_id=video_id), "SHA256SUMS")
+
+
+@blueprint.get("/links.txt")
+def results_link_list():
+    query, tag, year = _filters()
+    videos = catalogue.every_match(query, tag, year)
+    return _list_answer("links", videos, url_for("pages.home", q=query or None, tag=tag or None, year=year),
+                        "search-links.txt")
+
+
+@blueprint.get("/SHA256SUMS")
+def results_sha256sums():
+    query, tag, year = _filters()
+    videos = catalogue.every_match(query, tag, year)
+    return _list_answer("sums", videos, url_for("pages.home", q=query or None, tag=tag or None, year=year),
+                        "SHA256SUMS")
+
+
+def _filters():
+    query = printable(request.args.get("q", ""))[:200]
+    tag = printable(request.args.get("tag", ""))[:80]
+    year = request.args.get("year", type=int)
+    return query, tag, (year if year and 1 <= year <= 9999 else None)
+
+
+def _list_answer(kind: str, videos, back: str, filename: str):
+    """The link list ("links") or SHA256SUMS ("sums") of `videos`, for a verified account; others log in first."""
+    if not current_user.is_authenticated or not current_user.is_verified:
+        return redirect(url_for("auth.login", next=back))
+    text = link_lists.link_list(current_user, videos) if kind == "links" else link_lists.sha256sums(videos)
+    response = Response(text, mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blueprint.route("/d/<token>/<name>", methods=["GET", "HEAD"])
+def named_linked_download(token: str, name: str):
+    """A personal link as a link list gives it: the file is saved under the link's last part."""
+    return linked_download(token, name)
+
+
 @blueprint.route("/d/<token>", methods=["GET", "HEAD"])
-def linked_download(token: str):
+def linked_download(token: str, name: str | None = None):
     resolved = links.resolve(token)
     if resolved is None:
         return render(
@@ -71,4 +152,7 @@ def linked_download(token: str):
             "Copy a new link from the video page.",
         )
     user, rendition_id = resolved
-    return serving.file_response(db.get_or_404(Rendition, rendition_id), user, via_link=True)
+    rendition = db.get_or_404(Rendition, rendition_id)
+    if name is not None and name != link_lists.file_name(rendition):
+        abort(404)
+    return serving.file_response(rendition, user, via_link=True, name=name)

@@ -23,7 +23,7 @@ from .models import Download, DownloadWindow, Rendition
 log = logging.getLogger("portal.media")
 
 
-def file_response(rendition: Rendition, user: User, via_link: bool):
+def file_response(rendition: Rendition, user: User, via_link: bool, name: str | None = None):
     accel = current_app.config["DOWNLOAD_ACCEL"]
     path = storage.path_of(rendition.stored_path)
     if not path.is_file():
@@ -34,7 +34,7 @@ def file_response(rendition: Rendition, user: User, via_link: bool):
         request.environ,
         mimetype=rendition.content_type,
         as_attachment=True,
-        download_name=download_name(rendition),
+        download_name=name or download_name(rendition),
         conditional=not accel,
         etag=rendition.sha256[:32],
         last_modified=rendition.added_at,

@@ -46,6 +46,16 @@ def store_copy(source: Path, folder: str, progress: Callable[[int], None] = lamb
     return stored_path, size, digest.hexdigest()
 
 
+def store_bytes(data: bytes, folder: str, suffix: str) -> str:
+    """Write `data` into `folder` of the media root under a new random name; its stored path."""
+    stored_path = f"{folder}/{secrets.token_hex(8)}{suffix}"
+    target = path_of(stored_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "xb") as writer:
+        writer.write(data)
+    return stored_path
+
+
 IMAGE_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",

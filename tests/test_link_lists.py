@@ -1,0 +1,77 @@
+"""A whole video, or a whole search result, for a download manager: link list and SHA256SUMS."""
+import subprocess
+from datetime import date
+from urllib.parse import urlsplit
+
+from conftest import OTHER_PASSWORD, code_in
+
+
+def fetch_all(app, link_list: str, folder):
+    """What `wget -i` does: fetch every line without cookies, saving it under the link's last part."""
+    client = app.test_client(use_cookies=False)
+    statuses = []
+    for line in link_list.splitlines():
+        path = urlsplit(line).path
+        response = client.get(path)
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            (folder / path.rsplit("/", 1)[-1]).write_bytes(response.data)
+    return statuses
+
+
+def test_the_link_list_of_a_video_fetches_every_file_and_sha256sum_checks_them(
+        app, verified, add_video, tmp_path):
+    video_id, files = add_video("Discours à Reykjavík", sizes=(5000, 4000), labels=("HD 1080p MP4", "SD"))
+    page = verified.client.get(f"/videos/{video_id}").text
+    assert "Download all files (link list)" in page
+    answer = verified.client.get(f"/videos/{video_id}/links.txt")
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    assert len(answer.text.splitlines()) == 2
+    assert all(line.startswith("http://localhost/d/") for line in answer.text.splitlines())
+    sums = verified.client.get(f"/videos/{video_id}/SHA256SUMS").text
+    assert fetch_all(app, answer.text, tmp_path) == [200, 200]
+    (tmp_path / "SHA256SUMS").write_text(sums)
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(": OK") == 2
+
+
+def test_the_link_list_of_a_search_covers_every_video_found(app, verified, add_video, tmp_path):
+    app.config["CATALOGUE_PAGE_SIZE"] = 1
+    add_video("Speech on cables", recorded_on=date(2026, 1, 1))
+    add_video("Speech at sea", recorded_on=date(2025, 1, 1))
+    add_video("B-roll of ships", recorded_on=date(2025, 2, 1))
+    assert "Link list for these results" in verified.client.get("/?q=speech").text
+    link_list = verified.client.get("/links.txt?q=speech").text
+    assert len(link_list.splitlines()) == 2
+    assert fetch_all(app, link_list, tmp_path) == [200, 200]
+    (tmp_path / "SHA256SUMS").write_text(verified.client.get("/SHA256SUMS?q=speech").text)
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=tmp_path).returncode == 0
+
+
+def test_a_visitor_asking_for_a_link_list_is_sent_to_log_in(app, add_video):
+    video_id, _ = add_video()
+    client = app.test_client()
+    assert "Download all files (link list)" not in client.get(f"/videos/{video_id}").text
+    answer = client.get(f"/videos/{video_id}/links.txt")
+    assert answer.status_code == 302 and answer.headers["Location"] == f"/login?next=/videos/{video_id}"
+    assert client.get("/SHA256SUMS?q=x").status_code == 302
+
+
+def test_a_link_list_stops_working_after_a_password_change(app, verified, add_video, deliver, clock, tmp_path):
+    video_id, _ = add_video(sizes=(5000, 4000), labels=("HD", "SD"))
+    link_list = verified.client.get(f"/videos/{video_id}/links.txt").text
+    clock.advance(61)
+    verified.post("/reset", {"email": "ada@example.org"})
+    verified.post("/reset/code", {"code": code_in(deliver().to("ada@example.org")[-1])})
+    verified.post("/reset/password", {"password": OTHER_PASSWORD, "confirm": OTHER_PASSWORD})
+    assert fetch_all(app, link_list, tmp_path) == [403, 403]
+
+
+def test_a_link_with_another_file_name_is_refused(app, verified, add_video):
+    video_id, _ = add_video()
+    [line] = verified.client.get(f"/videos/{video_id}/links.txt").text.splitlines()
+    client = app.test_client(use_cookies=False)
+    path = urlsplit(line).path
+    assert client.get(path).headers["Content-Disposition"].endswith(path.rsplit("/", 1)[-1])
+    assert client.get(path.rsplit("/", 1)[0] + "/other.mp4").status_code == 404

@@ -1,0 +1,78 @@
+"""What a visitor sees of a video: posters, the preview player, and what each file is."""
+import hashlib
+import re
+from fractions import Fraction
+
+from portal.media import describe
+from portal.media.models import Rendition
+
+
+def rendition(**facts):
+    defaults = dict(label="HD 1080p", filename="speech.mp4", container="mp4", video_codec="h264",
+                    bit_rate=8_200_000, size=1_200_000_000, frame_rate=25, scan_type="progressive")
+    return Rendition(**{**defaults, **facts})
+
+
+def test_a_file_is_described_in_the_words_a_newsroom_uses():
+    assert describe.summary(rendition()) == "HD 1080p · H.264 · 25 fps · 8.2 Mbit/s · MP4 · 1.2 GB"
+
+
+def test_the_admin_s_label_comes_first_and_is_not_repeated():
+    assert describe.summary(rendition(label="HD 1080p MP4")) == "HD 1080p MP4 · H.264 · 25 fps · 8.2 Mbit/s · 1.2 GB"
+
+
+def test_broadcast_rates_interlacing_and_other_codecs_are_named():
+    text = describe.summary(rendition(label="Master", video_codec="prores", container="mov",
+                                      frame_rate=Fraction(30000, 1001), scan_type="interlaced", bit_rate=702_000))
+    assert text == "Master · ProRes · 29.97 fps interlaced · 702 kbit/s · MOV · 1.2 GB"
+
+
+def test_a_catalogue_card_shows_the_poster_still_and_the_duration(app, add_sample_video):
+    video_id = add_sample_video()
+    client = app.test_client()
+    html = client.get("/").text
+    card = html[html.index('class="card"'):]
+    webp = re.search(r'<source type="image/webp" srcset="(/stills/\d+)">', card).group(1)
+    jpeg = re.search(r'<img src="(/stills/\d+)" width="320" height="180"', card).group(1)
+    assert '<span class="card-duration">0:02</span>' in card
+    assert client.get(webp).headers["Content-Type"] == "image/webp"
+    assert client.get(jpeg).headers["Content-Type"] == "image/jpeg"
+    assert client.get(f"/videos/{video_id}/poster").data.startswith(b"\xff\xd8\xff")
+
+
+def test_the_video_page_has_a_player_for_the_preview_that_anyone_may_play(app, add_sample_video):
+    video_id = add_sample_video()
+    client = app.test_client()
+    html = client.get(f"/videos/{video_id}").text
+    assert re.search(rf'<video class="video-poster" controls preload="none" src="/videos/{video_id}/preview"\s+'
+                     rf'poster="/videos/{video_id}/poster"', html)
+    whole = client.get(f"/videos/{video_id}/preview")
+    assert whole.status_code == 200 and whole.headers["Content-Type"] == "video/mp4"
+    part = client.get(f"/videos/{video_id}/preview", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.data == whole.data[100:200]
+    assert part.headers["Accept-Ranges"] == "bytes"
+
+
+def test_the_policy_allows_media_from_the_portal_only(app):
+    policy = app.test_client().get("/").headers["Content-Security-Policy"]
+    assert "media-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_a_video_without_a_preview_yet_shows_its_poster_and_its_preview_url_is_a_404(app, add_sample_video):
+    video_id = add_sample_video(preview=False)
+    client = app.test_client()
+    assert "<video" not in client.get(f"/videos/{video_id}").text
+    assert client.get(f"/videos/{video_id}/preview").status_code == 404
+
+
+def test_each_download_says_what_the_file_is_and_its_checksum_can_be_copied(app, add_sample_video, sample_videos):
+    video_id = add_sample_video("hd.mp4", "vp9.webm", labels=["HD 360p", "Web VP9"])
+    html = app.test_client().get(f"/videos/{video_id}").text
+    size = sample_videos["hd.mp4"].stat().st_size / 1000
+    assert re.search(rf"Download HD 360p · H\.264 · 25 fps · \d+ kbit/s · MP4 · {size:.1f} kB", html)
+    assert re.search(r"Download Web VP9 · VP9 · 30 fps · \d+ kbit/s · WebM · [\d.]+ kB", html)
+    checksums = html[html.index('<details class="checksums">'):]
+    assert "<summary>SHA-256</summary>" in checksums
+    for name in ("hd.mp4", "vp9.webm"):
+        digest = hashlib.sha256(sample_videos[name].read_bytes()).hexdigest()
+        assert f'value="{digest}"' in checksums
