@@ -28,7 +28,7 @@ def load_user(session_token: str) -> User | None:
     return db.session.scalar(
         select(User)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.session_token == session_token, LoginSession.token == login)
+        .where(User.session_token == session_token, LoginSession.token == login, User.disabled_at.is_(None))
     )
 
 
