@@ -153,6 +153,7 @@ def people(app, new_visitor, deliver, clock):
     with app.app_context():
         ada = db.session.scalar(select(User).where(User.email == "ada@example.org"))
         unsubscribe = urlsplit(subscriptions.unsubscribe_url(ada)).path
+    at_desk, setting_up, entering_code, mail_id, carol_id = admins_at_their_steps(app, new_visitor, clock)
     return {
         # route: (who posts, the page whose CSRF token goes with the post)
         "/register": (stranger, "/register"),
@@ -168,7 +169,40 @@ def people(app, new_visitor, deliver, clock):
         "/account/newsletter": (logged_in, "/account/"),
         "/account/password": (logged_in, "/account/password"),
         unsubscribe: (stranger, None),
+        "/login/second-factor/set-up": (setting_up, "/login/second-factor/set-up"),
+        "/login/second-factor": (entering_code, "/login/second-factor"),
+        f"/admin/mails/{mail_id}/retry": (at_desk, "/admin"),
+        f"/admin/mails/{mail_id}/drop": (at_desk, "/admin"),
+        f"/admin/accounts/{carol_id}/disable": (at_desk, "/admin"),
+        f"/admin/accounts/{carol_id}/enable": (at_desk, "/admin"),
+        f"/admin/accounts/{carol_id}/unlock": (at_desk, "/admin"),
     }
+
+
+def admins_at_their_steps(app, new_visitor, clock):
+    """An admin at the desk, one setting up the second factor, one asked for its code; a failed mail; an account."""
+    import pyotp
+
+    from portal.admin.models import SecondFactor
+    from portal.models import OutboxMail
+
+    for address in ("boss@example.org", "chief@example.org"):
+        app.test_cli_runner().invoke(args=["users", "create-admin", address, "--password-stdin"],
+                                     input=STRONG_PASSWORD + "\n")
+    at_desk, setting_up, entering_code = new_visitor(), new_visitor(), new_visitor()
+    at_desk.login("boss@example.org")
+    with app.app_context():
+        boss = db.session.scalar(select(User).where(User.email == "boss@example.org"))
+        secret = db.session.get(SecondFactor, boss.id).secret
+    at_desk.post("/login/second-factor/set-up", {"code": pyotp.TOTP(secret).at(clock())})
+    setting_up.login("chief@example.org")
+    entering_code.login("boss@example.org")
+    with app.app_context():
+        mail = OutboxMail(recipient="x@example.org", subject="S", text_body="T", message_id="<m@x>", status="failed")
+        carol = User(email="carol@example.org", full_name="Carol", password_hash="x")
+        db.session.add_all([mail, carol])
+        db.session.commit()
+        return at_desk, setting_up, entering_code, mail.id, carol.id
 
 
 def run_cases(check, path: str, number: int, **strategies) -> None:
@@ -207,7 +241,7 @@ def test_every_post_route_is_posted_to_by_a_person_at_its_step(app, people):
 
 
 def test_random_posts_to_every_form_never_get_a_5xx_nor_write_a_row_when_refused(app, people):
-    """20 seeded cases per POST route (260 in all); the count is asserted and printed.
+    """20 seeded cases per POST route (400 in all); the count is asserted and printed.
 
     Every post carries a valid CSRF token, so none may be taken for an expired form.
     """
@@ -243,7 +277,9 @@ def get_paths(app, people, add_video):
     unsubscribe = next(path for path in people if path.startswith("/newsletter/"))
     return ["/", "/_header", "/register", "/login", "/reset", "/verify", "/reset/code", "/reset/password",
             "/reset/done", "/welcome", "/account/", "/account/password", f"/videos/{video_id}",
-            f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js"]
+            f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js",
+            "/login/second-factor", "/login/second-factor/set-up", "/admin", "/admin/most-downloaded.csv",
+            "/admin/account"]
 
 
 def test_every_get_route_is_visited(app, get_paths):
@@ -252,7 +288,7 @@ def test_every_get_route_is_visited(app, get_paths):
 
 
 def test_random_query_parameters_on_every_page_never_get_a_5xx_nor_write_a_row_when_refused(app, people, get_paths):
-    """12 seeded cases per GET route (216 in all), logged in and not; the count is asserted and printed.
+    """12 seeded cases per GET route (276 in all), logged in and not; the count is asserted and printed.
 
     A download writes a row of its own, so only refused requests must write nothing.
     """

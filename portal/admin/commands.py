@@ -3,16 +3,11 @@ import sys
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
-
 from .. import passwords
 from ..auth import accounts
 from ..csv_cells import write_rows
-from ..extensions import db
-from ..media.models import Download
-from ..models import AddressCounter, CodeSend, LoginSession, User
-from . import audit, second_factor, users
-from .models import SecondFactor
+from ..models import User
+from . import audit, users
 
 users_group = AppGroup("users", help="Accounts, admins and their second factor.")
 
@@ -22,10 +17,6 @@ def _account(email: str) -> User:
     if user is None:
         raise click.ClickException(f"no account has the address {email}")
     return user
-
-
-def _date(moment) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -87,22 +78,7 @@ def list_command(unverified, as_csv):
 def show_command(email):
     """One account: details, state, second factor, sessions, downloads, locks."""
     user = _account(email)
-    factor = db.session.get(SecondFactor, user.id)
-    count = lambda statement: db.session.scalar(select(func.count()).select_from(statement.subquery()))  # noqa: E731
-    locks = db.session.scalars(select(AddressCounter).where(AddressCounter.address == user.email)).all()
-    lines = [
-        ("Email", user.email), ("Name", user.full_name), ("Organisation", user.organisation or "-"),
-        ("Role", user.role), ("Created", _date(user.created_at)), ("Verified", _date(user.verified_at)),
-        ("Disabled", _date(user.disabled_at)),
-        ("Newsletter", f"since {_date(user.newsletter_subscribed_at)}" if user.is_subscribed else "no"),
-        ("Second factor", "set up" if factor and factor.confirmed_at else ("being set up" if factor else "none")),
-        ("Recovery codes left", second_factor.recovery_codes_left(user) if factor else "-"),
-        ("Sessions", count(select(LoginSession.id).where(LoginSession.user_id == user.id))),
-        ("Downloads", count(select(Download.id).where(Download.user_id == user.id))),
-        ("Code sends counted", count(select(CodeSend.id).where(CodeSend.address == user.email))),
-        ("Failed tries counted", ", ".join(f"{c.kind} {c.count}" + (f" (locked until {_date(c.locked_until)})"
-                                                                   if c.locked_until else "") for c in locks) or "none"),
-    ]
+    lines = users.state_of(user)
     for label, value in lines:
         click.echo(f"{label + ':':<22}{value}")
 

@@ -5,13 +5,14 @@ Every change is written to the audit log in the same transaction.
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from .. import address_limits, passwords
 from ..auth import accounts, sessions
 from ..clock import now
 from ..extensions import db
-from ..models import ADMIN, CodeFlowRecord, CodeSend, User
+from ..media.models import Download
+from ..models import ADMIN, AddressCounter, CodeFlowRecord, CodeSend, LoginSession, User
 from . import audit, second_factor
 
 AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -30,6 +31,37 @@ def accounts_listing(unverified_only: bool = False) -> list[User]:
     if unverified_only:
         query = query.where(User.verified_at.is_(None))
     return list(db.session.scalars(query))
+
+
+def _date(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+def _is_locked(counter: AddressCounter) -> bool:
+    return counter.locked_until is not None and counter.locked_until > now()
+
+
+def state_of(user: User) -> list[tuple[str, str]]:
+    """One account at a glance, as (label, value) lines: details, state, second factor, sessions, locks."""
+    def count(statement) -> int:
+        return db.session.scalar(select(func.count()).select_from(statement.subquery()))
+
+    factor = second_factor.factor_of(user)
+    locks = db.session.scalars(select(AddressCounter).where(AddressCounter.address == user.email)).all()
+    return [
+        ("Email", user.email), ("Name", user.full_name), ("Organisation", user.organisation or "-"),
+        ("Role", user.role), ("Created", _date(user.created_at)), ("Verified", _date(user.verified_at)),
+        ("Disabled", _date(user.disabled_at)),
+        ("Newsletter", f"since {_date(user.newsletter_subscribed_at)}" if user.is_subscribed else "no"),
+        ("Second factor", "set up" if factor and factor.confirmed_at else ("being set up" if factor else "none")),
+        ("Recovery codes left", str(second_factor.recovery_codes_left(user)) if factor else "-"),
+        ("Sessions", str(count(select(LoginSession.id).where(LoginSession.user_id == user.id)))),
+        ("Downloads", str(count(select(Download.id).where(Download.user_id == user.id)))),
+        ("Code sends counted", str(count(select(CodeSend.id).where(CodeSend.address == user.email)))),
+        ("Failed tries counted", ", ".join(
+            f"{lock.kind} {lock.count}" + (f" (locked until {_date(lock.locked_until)})" if _is_locked(lock) else "")
+            for lock in locks) or "none"),
+    ]
 
 
 def create_admin(email: str, password: str | None) -> tuple[User, bool]:
