@@ -10,7 +10,7 @@ import pytest
 
 from conftest import STRONG_PASSWORD
 from test_browser import (  # noqa: F401  (fixtures)
-    app, browser, click, expect, expect_logged_in, fill_log_in, header, live_server, open_from_header, page,
+    app, click, expect, expect_logged_in, fill_log_in, header, live_server, open_from_header, page,
     page_and_watch, page_without_js, path_of, step, still_the_same_page, visit,
 )
 

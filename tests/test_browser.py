@@ -13,15 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     STEP_TIMEOUT_MS,
     WATCH_HTMX,
     ConsoleWatch,
     LiveServer,
     htmx_ready,
-    require_chromium,
-    unavailable,
     wait_for_code,
 )
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
@@ -32,9 +28,9 @@ from portal.extensions import db
 from portal.models import User
 
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 except ImportError:  # the `test` extra installs it; the fixture says what is missing
-    expect = sync_playwright = None
+    expect = None
 
 pytestmark = pytest.mark.browser
 
@@ -42,17 +38,6 @@ ADA = "ada@example.org"
 CHECK_YOUR_INBOX = "Check your inbox and enter verification code"
 WELCOME = "You have successfully created your account"
 WEAK_PASSWORD = "short pass"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    require_chromium()
-    if sync_playwright is None:
-        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
