@@ -61,12 +61,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .account.routes import blueprint as account
+    from .admin.routes import blueprint as admin
     from .auth.routes import blueprint as auth
     from .media.routes import blueprint as media
     from .newsletter.routes import blueprint as newsletter
     from .pages import blueprint as pages
 
-    for blueprint in (pages, auth, account, media, newsletter):
+    for blueprint in (pages, auth, account, media, newsletter, admin):
         app.register_blueprint(blueprint)
 
 

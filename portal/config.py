@@ -75,6 +75,8 @@ class Defaults:
     # None: the portal streams files; "nginx": X-Accel-Redirect; "sendfile": X-Sendfile.
     DOWNLOAD_ACCEL = None
     DOWNLOAD_ACCEL_PREFIX = "/protected-media/"
+    # The admin's desk: how many distinct searches that found nothing are kept.
+    UNFOUND_SEARCHES_KEPT = 1000
     TERMS_OF_USE = (
         "Free of charge for editorial and educational use. "
         "Please credit the source in every use."

@@ -29,6 +29,9 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+ADMIN = "admin"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     # Ids are never reused: links and records made for a removed account must
@@ -48,6 +51,10 @@ class User(UserMixin, db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     newsletter_subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     newsletter_consent_source: Mapped[str | None] = mapped_column(String(20))
+    # "member" downloads; "admin" also has the admin's desk (behind a second factor).
+    role: Mapped[str] = mapped_column(String(20), default="member", server_default="member")
+    # A disabled account can't log in; its address stays taken.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     codes: Mapped[list["OneTimeCode"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -59,6 +66,14 @@ class User(UserMixin, db.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
     @property
     def is_subscribed(self) -> bool:

@@ -303,6 +303,22 @@ def add_video(app, tmp_path):
     return add
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One chromium for every browser test module: Playwright's sync API runs one instance at a time."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium, unavailable
+
+    require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # the `test` extra installs it
+        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def verified(app, deliver):
     """A person (plain pages) logged in to the verified account ada@example.org."""

@@ -150,8 +150,8 @@ def people(app, new_visitor, deliver, clock):
     clock.advance(61)
     waiting_for_reset_code.post("/reset", {"email": "ada@example.org"})
     leaving = new_visitor()  # logs browsers out and deletes its account: an account of its own
-    leaving.register(email="carol@example.org")
-    leaving.verify(code_in(deliver().to("carol@example.org")[-1]))
+    leaving.register(email="dora@example.org")
+    leaving.verify(code_in(deliver().to("dora@example.org")[-1]))
     changing_email = new_visitor()
     changing_email.login()
     changing_email.post("/account/email", {"email": "ada@new.example.org", "current_password": STRONG_PASSWORD})
@@ -159,6 +159,7 @@ def people(app, new_visitor, deliver, clock):
     with app.app_context():
         ada = db.session.scalar(select(User).where(User.email == "ada@example.org"))
         unsubscribe = urlsplit(subscriptions.unsubscribe_url(ada)).path
+    at_desk, setting_up, entering_code, mail_id, carol_id = admins_at_their_steps(app, new_visitor, clock)
     return {
         # route: (who posts, the page whose CSRF token goes with the post)
         "/register": (stranger, "/register"),
@@ -181,7 +182,40 @@ def people(app, new_visitor, deliver, clock):
         "/account/sessions/1/end": (leaving, "/account/"),
         "/account/sessions/end-others": (leaving, "/account/"),
         "/account/delete": (leaving, "/account/delete"),
+        "/login/second-factor/set-up": (setting_up, "/login/second-factor/set-up"),
+        "/login/second-factor": (entering_code, "/login/second-factor"),
+        f"/admin/mails/{mail_id}/retry": (at_desk, "/admin"),
+        f"/admin/mails/{mail_id}/drop": (at_desk, "/admin"),
+        f"/admin/accounts/{carol_id}/disable": (at_desk, "/admin"),
+        f"/admin/accounts/{carol_id}/enable": (at_desk, "/admin"),
+        f"/admin/accounts/{carol_id}/unlock": (at_desk, "/admin"),
     }
+
+
+def admins_at_their_steps(app, new_visitor, clock):
+    """An admin at the desk, one setting up the second factor, one asked for its code; a failed mail; an account."""
+    import pyotp
+
+    from portal.admin.models import SecondFactor
+    from portal.models import OutboxMail
+
+    for address in ("boss@example.org", "chief@example.org"):
+        app.test_cli_runner().invoke(args=["users", "create-admin", address, "--password-stdin"],
+                                     input=STRONG_PASSWORD + "\n")
+    at_desk, setting_up, entering_code = new_visitor(), new_visitor(), new_visitor()
+    at_desk.login("boss@example.org")
+    with app.app_context():
+        boss = db.session.scalar(select(User).where(User.email == "boss@example.org"))
+        secret = db.session.get(SecondFactor, boss.id).secret
+    at_desk.post("/login/second-factor/set-up", {"code": pyotp.TOTP(secret).at(clock())})
+    setting_up.login("chief@example.org")
+    entering_code.login("boss@example.org")
+    with app.app_context():
+        mail = OutboxMail(recipient="x@example.org", subject="S", text_body="T", message_id="<m@x>", status="failed")
+        carol = User(email="carol@example.org", full_name="Carol", password_hash="x")
+        db.session.add_all([mail, carol])
+        db.session.commit()
+        return at_desk, setting_up, entering_code, mail.id, carol.id
 
 
 def run_cases(check, path: str, number: int, **strategies) -> None:
@@ -264,7 +298,9 @@ def get_paths(app, people, add_video):
             "/account/email/code", "/account/downloads", "/account/export", "/account/delete", f"/videos/{video_id}",
             f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js",
             f"/stills/{still_id}", f"/videos/{video_id}/preview", f"/videos/{video_id}/links.txt",
-            f"/videos/{video_id}/SHA256SUMS", "/links.txt", "/SHA256SUMS", "/d/not-a-link/file.mp4"]
+            f"/videos/{video_id}/SHA256SUMS", "/links.txt", "/SHA256SUMS", "/d/not-a-link/file.mp4",
+            "/login/second-factor", "/login/second-factor/set-up", "/admin", "/admin/most-downloaded.csv",
+            "/admin/account"]
 
 
 def test_every_get_route_is_visited(app, get_paths):

@@ -11,7 +11,7 @@ from .. import address_limits, codes, passwords
 from ..clock import now, wait_in_words
 from ..extensions import db
 from ..mail import outbox
-from ..models import CodeFlowRecord, OutboxMail, User
+from ..models import CodeFlowRecord, OneTimeCode, OutboxMail, User
 from . import sessions
 
 # Security events, for the admin; never a password, code or token.
@@ -73,7 +73,7 @@ def check_password(address: str, password: str, user: User | None,
         passwords.spend_verification_time(password)
         log.info("log-in refused: address locked")
         return locked_message(reservation.open_again_at)
-    if user is None or not user.is_verified:
+    if user is None or not user.is_verified or user.is_disabled:
         passwords.spend_verification_time(password)
     elif passwords.verify_password(user.password_hash, password):
         address_limits.succeeded(reservation)
@@ -118,18 +118,24 @@ def set_new_password(user: User, password: str) -> None:
     address_limits.clear(user.email, address_limits.LOGIN)
 
 
-def delete_account(user: User) -> None:
-    """Remove the account and what it holds about the person, and tell the address.
+# --- Delete an account (the person's own "Delete account" and `portal users delete`) ---
 
-    Sessions, codes, flows and consent go with the row (foreign keys cascade);
-    mail still waiting for the address is dropped; download records stay,
-    without the person, so the counts an admin relies on survive.
+
+def delete_account(user: User) -> None:
+    """The account goes with its sessions, codes, unfinished flows and unsent mail.
+
+    The record of its downloads stays, without the person (their `user_id`
+    becomes NULL). A verified address is told by mail; one never proved is
+    not mailed, as it may not be the registrant's.
     """
-    address = user.email
-    db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == address,
-                                                OutboxMail.status.in_(("queued", "sending"))))
+    address, user_id, was_verified = user.email, user.id, user.is_verified
+    sessions.end_all(user)
+    db.session.execute(delete(OneTimeCode).where(OneTimeCode.address == address))
+    db.session.execute(delete(CodeFlowRecord).where(CodeFlowRecord.address == address))
+    db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == address, OutboxMail.status == "queued"))
     db.session.delete(user)
-    outbox.enqueue(address, "account_deleted", "Your account was deleted")
+    db.session.flush()
+    if was_verified:
+        outbox.enqueue(address, "account_deleted", "Your account was deleted")
+    log.info("account %s deleted", user_id)
     db.session.commit()
-    address_limits.clear(address)
-    log.info("an account was deleted at its owner's or an admin's request")

@@ -2,6 +2,7 @@
 from flask import Blueprint, request, url_for
 from flask_login import current_user
 
+from ..admin import second_factor
 from ..clients import login_limit
 from ..extensions import account_forms, limiter
 from ..htmx import advance, finish, render, render_form
@@ -106,6 +107,8 @@ def login():
     if form.validate_on_submit():
         user, refusal = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
+            if second_factor.is_required(user):
+                return advance(second_factor.begin(user))
             sessions.start(user)
             return finish(pop_next_page(), trigger=AUTH_CHANGED)
         form.password.errors.append(refusal)

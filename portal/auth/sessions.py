@@ -32,7 +32,8 @@ def load_user(session_token: str) -> User | None:
     found = db.session.execute(
         select(User, LoginSession.id, LoginSession.last_seen_at)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.session_token == session_token, LoginSession.token == login)
+        .where(User.session_token == session_token, LoginSession.token == login,
+               User.disabled_at.is_(None))
     ).first()
     if found is None:
         return None

@@ -19,6 +19,7 @@ class Listing:
     html: Markup
     tags: list[str]
     years: list[int]
+    total: int = 0
 
 
 @dataclass
@@ -74,4 +75,4 @@ def listing(query: str, tag: str, year: int | None, number: int) -> Listing:
     results = find(query, tag, year, number)
     # Rendered (and escaped) by our own template: safe to embed as it is.
     html = Markup(render_template("media/_results.html", results=results, query=query, tag=tag, year=year))
-    return Listing(html=html, tags=tag_names(), years=years())
+    return Listing(html=html, tags=tag_names(), years=years(), total=results.total)

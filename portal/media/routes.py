@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
 from flask_login import current_user
 
+from ..admin import searches
 from ..extensions import db
 from ..htmx import is_htmx, render
 from . import catalogue, link_lists, links, listing_cache, serving, storage
@@ -24,6 +25,7 @@ def catalogue_page():
     number = request.args.get("page", 1, type=int)
     listing = listing_cache.cached(("listing", query, tag, year, number),
                                    lambda: catalogue.listing(query, tag, year, number))
+    searches.record_if_nothing_found(query, tag, year, listing.total)
 
     def page():
         title = f"Search: {query}" if query else "Video library"

@@ -1,0 +1,144 @@
+"""The admin's second factor at log-in, and the desk at `/admin` (404 for everyone else)."""
+from functools import wraps
+
+from flask import Blueprint, Response, abort, request, url_for
+from flask_login import current_user
+
+from ..auth import accounts
+from ..auth.flows import AUTH_CHANGED
+from ..extensions import account_forms, db
+from ..htmx import advance, finish, render, render_form
+from ..models import User
+from ..navigation import pop_next_page
+from . import audit, desk as desk_data, searches, second_factor, users
+from .forms import SecondFactorForm, SetUpForm
+
+blueprint = Blueprint("admin", __name__)
+
+
+def desk_only(view):
+    """404 unless an admin who passed the second factor in this session asks: nothing tells the desk is here."""
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not second_factor.passed():
+            abort(404)
+        return view(*args, **kwargs)
+    guarded.is_members_only = True
+    return guarded
+
+
+@blueprint.route("/login/second-factor", methods=["GET", "POST"])
+@account_forms
+def enter_second_factor():
+    user = second_factor.pending_user()
+    if user is None:
+        return advance(url_for("auth.login"))
+    if not second_factor.is_set_up(user):
+        return advance(url_for("admin.set_up_second_factor"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        refusal = second_factor.check(user, form.code.data)
+        if refusal is None:
+            second_factor.complete(user)
+            return finish(pop_next_page(), trigger=AUTH_CHANGED)
+        form.code.errors.append(refusal)
+    return render_form("admin/_second_factor.html", form, title="Second factor")
+
+
+@blueprint.route("/login/second-factor/set-up", methods=["GET", "POST"])
+@account_forms
+def set_up_second_factor():
+    user = second_factor.pending_user()
+    if user is None:
+        return advance(url_for("auth.login"))
+    if second_factor.is_set_up(user):
+        return advance(url_for("admin.enter_second_factor"))
+    factor = second_factor.key_for_set_up(user)
+    form = SetUpForm()
+    if form.validate_on_submit():
+        result = second_factor.confirm_set_up(user, form.code.data)
+        if isinstance(result, list):
+            second_factor.complete(user)
+            # Shown once, in answer to this post: they are nowhere else to be read.
+            response = render("admin/_recovery_codes.html", recovery_codes=result, next_page=pop_next_page(),
+                              title="Your recovery codes")
+            response.headers["HX-Trigger"] = AUTH_CHANGED
+            return response
+        form.code.errors.append(result)
+    return render_form("admin/_set_up.html", form, key=second_factor.spaced(factor.secret),
+                       qr_code=second_factor.qr_code_data_uri(user, factor), title="Set up your second factor")
+
+
+# --- The desk: read-mostly; every change is a POST (CSRF) written to the audit log ---
+
+
+def _actor() -> str:
+    return current_user.email
+
+
+@blueprint.get("/admin")
+@desk_only
+def desk():
+    return render("admin/_desk.html", page="admin/desk.html", counts=desk_data.counts(),
+                  newest=desk_data.newest_accounts(),
+                  most_downloaded={period: desk_data.most_downloaded(period) for period in desk_data.PERIODS},
+                  unfound=searches.report(50), failed_mails=desk_data.failed_mails(), audit_log=audit.latest(),
+                  recovery_codes_left=second_factor.recovery_codes_left(current_user),
+                  title="Admin desk")
+
+
+@blueprint.get("/admin/most-downloaded.csv")
+@desk_only
+def most_downloaded_csv():
+    period = request.args.get("period", "week")
+    if period not in desk_data.PERIODS:
+        abort(404)
+    return Response(desk_data.most_downloaded_csv(period), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="most-downloaded-{period}.csv"'})
+
+
+@blueprint.post("/admin/mails/<id:mail_id>/retry")
+@desk_only
+def retry_mail(mail_id: int):
+    desk_data.retry_mail(mail_id, _actor())
+    return advance(url_for("admin.desk", _anchor="failed-mail"))
+
+
+@blueprint.post("/admin/mails/<id:mail_id>/drop")
+@desk_only
+def drop_mail(mail_id: int):
+    desk_data.drop_mail(mail_id, _actor())
+    return advance(url_for("admin.desk", _anchor="failed-mail"))
+
+
+@blueprint.get("/admin/account")
+@desk_only
+def account():
+    email = request.args.get("email", "").strip()[:254]
+    user = accounts.find_user(email) if email else None
+    return render("admin/_account.html", page="admin/desk.html", email=email, user=user,
+                  state=users.state_of(user) if user else None, title="Account lookup")
+
+
+@blueprint.post("/admin/accounts/<id:user_id>/disable")
+@desk_only
+def disable_account(user_id: int):
+    user = db.get_or_404(User, user_id)
+    users.disable(user, _actor())
+    return advance(url_for("admin.account", email=user.email))
+
+
+@blueprint.post("/admin/accounts/<id:user_id>/enable")
+@desk_only
+def enable_account(user_id: int):
+    user = db.get_or_404(User, user_id)
+    users.enable(user, _actor())
+    return advance(url_for("admin.account", email=user.email))
+
+
+@blueprint.post("/admin/accounts/<id:user_id>/unlock")
+@desk_only
+def unlock_account(user_id: int):
+    user = db.get_or_404(User, user_id)
+    users.unlock(user.email, _actor())
+    return advance(url_for("admin.account", email=user.email))
