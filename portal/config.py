@@ -73,6 +73,8 @@ class Defaults:
     # None: the portal streams files; "nginx": X-Accel-Redirect; "sendfile": X-Sendfile.
     DOWNLOAD_ACCEL = None
     DOWNLOAD_ACCEL_PREFIX = "/protected-media/"
+    # Shown on the contact page (and, through it, the privacy notice); None: no address.
+    CONTACT_EMAIL = None
     TERMS_OF_USE = (
         "Free of charge for editorial and educational use. "
         "Please credit the source in every use."

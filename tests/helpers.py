@@ -1,4 +1,6 @@
 """Helpers that several test modules share (fixtures live in conftest.py)."""
+import os
+import re
 import threading
 
 from conftest import Visitor
@@ -49,3 +51,17 @@ def count_verifications_of(monkeypatch, password_hash):
 
     monkeypatch.setattr(PasswordHasher, "verify", counting)
     return checks
+
+
+def title_of(response) -> str:
+    """The text of a page's <title>."""
+    return re.search(r"<title>(.*?)</title>", response.text, re.DOTALL).group(1).strip()
+
+
+def write_instance_file(app, name, content):
+    """Put a file (text or bytes) at `name` in the app's instance folder, as an admin would."""
+    path = os.path.join(app.instance_path, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(content if isinstance(content, bytes) else content.encode())
+    return path
