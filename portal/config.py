@@ -7,6 +7,7 @@ Nothing else in the portal reads `os.environ`.
 """
 import os
 import secrets
+from email.headerregistry import Address
 from pathlib import Path
 
 from . import limits
@@ -46,7 +47,8 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
-    MAIL_DEFAULT_SENDER = "Media portal <no-reply@localhost>"
+    # None: the site's name with no-reply@localhost, e.g. "Media portal <no-reply@localhost>".
+    MAIL_DEFAULT_SENDER = None
     MAIL_REPLY_TO = None
     MAIL_TIMEOUT = 30
     # The delivery worker: a thread in every app process unless turned off.
@@ -77,6 +79,8 @@ class Defaults:
     DOWNLOAD_ACCEL_PREFIX = "/protected-media/"
     # The admin's desk: how many distinct searches that found nothing are kept.
     UNFOUND_SEARCHES_KEPT = 1000
+    # Shown on the contact page (and, through it, the privacy notice); None: no address.
+    CONTACT_EMAIL = None
     TERMS_OF_USE = (
         "Free of charge for editorial and educational use. "
         "Please credit the source in every use."
@@ -100,6 +104,8 @@ def load(app, overrides: dict) -> None:
     app.config.from_prefixed_env("PORTAL")
     app.config.update(overrides)
     app.config["MAIL_SUPPRESS_SEND"] = not app.config["MAIL_SERVER"]
+    if not app.config["MAIL_DEFAULT_SENDER"]:
+        app.config["MAIL_DEFAULT_SENDER"] = default_sender(app.config["SITE_NAME"])
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].lower().startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
@@ -107,6 +113,11 @@ def load(app, overrides: dict) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+
+
+def default_sender(site_name: str) -> str:
+    """The From: of every mail when none is set: the site's name, quoted where it must be."""
+    return str(Address(display_name=site_name, addr_spec="no-reply@localhost"))
 
 
 def instance_secret(instance: Path) -> str:

@@ -1,7 +1,7 @@
 """What every template, and every macro it imports, may use."""
 from flask_login import current_user
 
-from . import passwords
+from . import branding, passwords
 from .clock import wait_in_words
 from .htmx import current_page
 from .media import describe, links
@@ -30,6 +30,7 @@ def install(app) -> None:
         current_page=current_page,
         focus_target=focus_target,
         password_hint=passwords.HINT,
+        site_logo=branding.logo_url,
         download_link=download_link,
         wait_in_words=wait_in_words,
     )

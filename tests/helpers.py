@@ -1,5 +1,7 @@
 """Helpers that several test modules share (fixtures live in conftest.py)."""
 import functools
+import os
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -97,3 +99,17 @@ def png_image(colour: str = "#123456", width: int = 32, height: int = 18) -> byt
     output = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(output, format="PNG")
     return output.getvalue()
+
+
+def title_of(response) -> str:
+    """The text of a page's <title>."""
+    return re.search(r"<title>(.*?)</title>", response.text, re.DOTALL).group(1).strip()
+
+
+def write_instance_file(app, name, content):
+    """Put a file (text or bytes) at `name` in the app's instance folder, as an admin would."""
+    path = os.path.join(app.instance_path, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(content if isinstance(content, bytes) else content.encode())
+    return path

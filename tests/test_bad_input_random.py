@@ -300,7 +300,8 @@ def get_paths(app, people, add_video):
             f"/stills/{still_id}", f"/videos/{video_id}/preview", f"/videos/{video_id}/links.txt",
             f"/videos/{video_id}/SHA256SUMS", "/links.txt", "/SHA256SUMS", "/d/not-a-link/file.mp4",
             "/login/second-factor", "/login/second-factor/set-up", "/admin", "/admin/most-downloaded.csv",
-            "/admin/account"]
+            "/admin/account",
+            "/privacy", "/terms", "/accessibility", "/contact", "/logo"]
 
 
 def test_every_get_route_is_visited(app, get_paths):
@@ -309,7 +310,7 @@ def test_every_get_route_is_visited(app, get_paths):
 
 
 def test_random_query_parameters_on_every_page_never_get_a_5xx_nor_write_a_row_when_refused(app, people, get_paths):
-    """12 seeded cases per GET route (372 in all), logged in and not; the count is asserted and printed.
+    """12 seeded cases per GET route (432 in all), logged in and not; the count is asserted and printed.
 
     A download writes a row of its own, so only refused requests must write nothing.
     """

@@ -1,15 +1,10 @@
 """Every page and step says what it is in its <title>: "Create an account · Media portal"."""
-import re
-
 import pytest
 
 from conftest import code_in
+from helpers import title_of
 
 SITE = "Media portal"
-
-
-def title_of(response) -> str:
-    return re.search(r"<title>(.*?)</title>", response.text, re.DOTALL).group(1).strip()
 
 
 @pytest.mark.parametrize("path, title", [

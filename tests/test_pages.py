@@ -1,0 +1,152 @@
+"""The pages a public portal must have: privacy notice, terms, accessibility,
+contact (the admin's own files, or accurate defaults), the footer that links
+them."""
+import os
+import re
+
+import pytest
+
+from conftest import code_in
+from helpers import title_of, write_instance_file
+
+SITE = "Media portal"
+PAGES = [
+    ("/privacy", "Privacy notice"),
+    ("/terms", "Terms of use"),
+    ("/accessibility", "Accessibility"),
+    ("/contact", "Contact"),
+]
+
+
+@pytest.mark.parametrize("path, title", PAGES)
+def test_each_page_answers_with_its_own_title(app, path, title):
+    response = app.test_client().get(path)
+    assert response.status_code == 200
+    assert title_of(response) == f"{title} · {SITE}"
+    assert f'<h2 id="step-title">{title}</h2>' in response.text
+
+
+@pytest.mark.parametrize("path, title", PAGES)
+def test_each_page_is_a_fragment_for_htmx(app, path, title):
+    response = app.test_client().get(path, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert f'<h2 id="step-title">{title}</h2>' in response.text
+
+
+def test_the_default_privacy_notice_says_what_the_portal_stores_and_why(app):
+    text = " ".join(app.test_client().get("/privacy").text.split())
+    for stored in ("full name", "email address", "organisation", "argon2id", "newsletter",
+                   "when and where", "which file", "kept without your name", "browser", "last used",
+                   "HMAC", "outbox", "network"):
+        assert stored in text, stored
+    for purpose in ("download", "account safe", "newsletter"):
+        assert purpose in text
+    assert "Export my data" in text and "Delete account" in text
+    assert 'href="/account/"' in text
+
+
+def test_the_default_terms_are_the_terms_of_use_setting(app):
+    assert app.config["TERMS_OF_USE"] in app.test_client().get("/terms").text
+
+
+@pytest.mark.parametrize("settings", [{"TERMS_OF_USE": "Only for the *archive*."}])
+def test_the_terms_follow_a_changed_terms_of_use_setting(app):
+    assert "Only for the <em>archive</em>." in app.test_client().get("/terms").text
+
+
+def test_the_default_accessibility_statement_says_how_to_report_a_barrier(app):
+    text = app.test_client().get("/accessibility").text
+    assert "without JavaScript" in text and "keyboard" in text
+    assert 'href="/contact"' in text
+
+
+def test_without_a_contact_address_the_contact_page_stays_neutral(app):
+    text = app.test_client().get("/contact").text
+    assert "mailto:" not in text
+    assert "has not published a contact address" in text
+
+
+@pytest.mark.parametrize("settings", [{"CONTACT_EMAIL": "press@example.org"}])
+def test_the_contact_page_gives_the_contact_email(app):
+    text = app.test_client().get("/contact").text
+    assert '<a href="mailto:press@example.org">press@example.org</a>' in text
+    assert "has not published" not in text
+
+
+def test_a_markdown_file_in_the_instance_folder_replaces_the_default(app):
+    write_instance_file(app, "pages/privacy.md", "## Who we are\n\nWe are **Example News**.\n")
+    text = app.test_client().get("/privacy").text
+    # The page's title is its <h2>: the file's sections sit below it.
+    assert "<h3>Who we are</h3>" in text
+    assert "<strong>Example News</strong>" in text
+    assert "argon2id" not in text
+
+
+def test_raw_html_in_a_markdown_file_is_shown_as_text(app):
+    write_instance_file(app, "pages/terms.md", (
+        "<script>alert(1)</script>\n\n"
+        'Hello <img src=x onerror="alert(2)"> world\n\n'
+        "[click](javascript:alert(3))\n"
+    ))
+    text = app.test_client().get("/terms").text
+    assert "<script>alert" not in text and "<img src=x" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert 'href="javascript:' not in text
+
+
+def test_an_html_file_is_the_admins_own_html(app):
+    write_instance_file(app, "pages/accessibility.html", '<p class="lead">We test with <em>real</em> people.</p>')
+    text = app.test_client().get("/accessibility").text
+    assert '<p class="lead">We test with <em>real</em> people.</p>' in text
+    assert "without JavaScript" not in text
+
+
+def test_a_changed_file_shows_at_once(app):
+    path = write_instance_file(app, "pages/contact.md", "Call us.\n")
+    client = app.test_client()
+    assert "Call us." in client.get("/contact").text
+    write_instance_file(app, "pages/contact.md", "Write to us.\n")
+    stat = os.stat(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    text = client.get("/contact").text
+    assert "Write to us." in text and "Call us." not in text
+
+
+def test_a_page_file_that_is_not_utf8_still_shows(app):
+    write_instance_file(app, "pages/contact.md", b"Caf\xe9 du port\n")
+    response = app.test_client().get("/contact")
+    assert response.status_code == 200
+    assert "Caf\N{REPLACEMENT CHARACTER} du port" in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/reset", "/privacy", "/no-such-page"])
+def test_every_page_links_the_four_pages_in_its_footer(app, path):
+    text = app.test_client().get(path).text
+    footer = re.search(r"<footer.*?</footer>", text, re.DOTALL).group(0)
+    for href, name in PAGES:
+        assert f'<a href="{href}">{name}</a>' in footer
+
+
+def test_the_video_page_has_the_footer_too(app, add_video):
+    video_id, _ = add_video()
+    footer = re.search(r"<footer.*?</footer>", app.test_client().get(f"/videos/{video_id}").text, re.DOTALL).group(0)
+    assert 'href="/privacy"' in footer
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_register_form_links_the_privacy_notice_beside_its_button(app, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    text = app.test_client().get("/register", headers=headers).text
+    form = re.search(r"<form.*?</form>", text, re.DOTALL).group(0)
+    note = re.search(r"We use your details as the <a [^>]*>privacy notice.*?</a> says\.", form, re.DOTALL)
+    assert note and 'href="/privacy"' in note.group(0)
+    assert form.index(note.group(0)) < form.index("Create account</button>")
+
+
+def test_the_newsletter_offer_says_how_to_unsubscribe(new_visitor, deliver):
+    visitor = new_visitor()
+    visitor.register()
+    welcome = visitor.verify(code_in(deliver().to("ada@example.org")[-1]))
+    assert "Subscribe to our newsletter" in welcome.text
+    assert "You can unsubscribe at any time from My account or with the link in every newsletter." in welcome.text
