@@ -207,3 +207,12 @@ def test_deleting_needs_the_password_through_the_log_in_limit(app, verified):
         assert response.status_code == 422 and "not your current password" in response.text
     assert "Too many failed log-ins" in verified.post("/account/delete", {"password": STRONG_PASSWORD}).text
     assert account(app) is not None
+
+
+def test_details_saved_before_an_address_change_survive_it(app, verified, deliver, clock):
+    verified.post("/account/details", {"full_name": "Ada", "organisation": "Royal Society"})
+    clock.advance(61)
+    ask_for_new_address(verified)
+    verified.post("/account/email/code", {"code": code_in(deliver().to("ada@new.example.org")[-1])})
+    data = json.loads(verified.client.get("/account/export").text)
+    assert (data["account"]["email"], data["account"]["organisation"]) == ("ada@new.example.org", "Royal Society")
