@@ -1,5 +1,6 @@
 """My account in a real browser, with and without JavaScript: every action a person takes there."""
 import json
+import re
 
 import pytest
 
@@ -80,12 +81,34 @@ def test_every_my_account_action_works_in_place(page, ada, inbox, browser, live_
     other.close()
 
 
-def test_without_javascript_every_my_account_action_works_on_pages(page_without_js, ada, inbox):
+def test_without_javascript_every_my_account_action_works_on_pages(page_without_js, ada, inbox, browser,
+                                                                   live_server, add_video):
+    other = browser.new_context(base_url=live_server.url)
+    other_page = other.new_page()
+    other_page.goto("/login")
+    fill_log_in(other_page)
+    other_page.get_by_role("button", name="Log in", exact=True).click()
+    other_page.wait_for_url(at("/"))
+    video_id, [file_id] = add_video(title="Opening remarks")
+
     page = page_without_js
     page.goto("/login?next=/account/")
     fill_log_in(page)
     page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url(at("/account/"))
+
+    page.get_by_role("button", name="Subscribe to our newsletter").click()
+    page.wait_for_url(at("/account/"))
+    expect(page.get_by_text("You are subscribed to our newsletter since")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Log out .+, last used")).click()  # the other browser
+    page.wait_for_url(at("/account/"))
+    expect(page.get_by_role("status")).to_have_text("That browser was logged out.")
+    other_page.reload()
+    expect(other_page.get_by_role("link", name="Log in", exact=True)).to_be_visible()
+
+    page.request.get(f"/files/{file_id}")
+    page.goto("/account/")
+    expect(page.get_by_role("link", name="Opening remarks")).to_be_visible()
 
     page.get_by_role("link", name="Edit your details").click()
     page.get_by_label("Full name").fill("Augusta Ada King")
@@ -113,3 +136,4 @@ def test_without_javascript_every_my_account_action_works_on_pages(page_without_
     page.wait_for_url(at("/"))
     expect_logged_out(page)
     assert path_of(page.url) == "/"
+    other.close()
