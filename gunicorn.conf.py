@@ -3,3 +3,10 @@
 worker_class = "gthread"
 threads = 16
 logger_class = "portal.access_log.RedactingLogger"
+
+
+def post_worker_init(worker):
+    """Warn (log and /healthz) when several workers would each keep their own per-IP limit counts."""
+    from portal.health import check_workers
+
+    check_workers(worker.wsgi, worker.cfg.workers)

@@ -65,9 +65,10 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import blueprint as auth
     from .media.routes import blueprint as media
     from .newsletter.routes import blueprint as newsletter
+    from .health import blueprint as health
     from .pages import blueprint as pages
 
-    for blueprint in (pages, auth, account, media, newsletter, admin):
+    for blueprint in (pages, auth, account, media, newsletter, admin, health):
         app.register_blueprint(blueprint)
 
 

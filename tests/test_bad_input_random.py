@@ -296,7 +296,7 @@ def get_paths(app, people, add_video):
     return ["/", "/_header", "/register", "/login", "/reset", "/verify", "/reset/code", "/reset/password",
             "/reset/done", "/welcome", "/account/", "/account/password", "/account/details", "/account/email",
             "/account/email/code", "/account/downloads", "/account/export", "/account/delete", f"/videos/{video_id}",
-            f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js",
+            f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js", "/healthz",
             f"/stills/{still_id}", f"/videos/{video_id}/preview", f"/videos/{video_id}/links.txt",
             f"/videos/{video_id}/SHA256SUMS", "/links.txt", "/SHA256SUMS", "/d/not-a-link/file.mp4",
             "/login/second-factor", "/login/second-factor/set-up", "/admin", "/admin/most-downloaded.csv",
@@ -310,7 +310,7 @@ def test_every_get_route_is_visited(app, get_paths):
 
 
 def test_random_query_parameters_on_every_page_never_get_a_5xx_nor_write_a_row_when_refused(app, people, get_paths):
-    """12 seeded cases per GET route (432 in all), logged in and not; the count is asserted and printed.
+    """12 seeded cases per GET route (444 in all), logged in and not; the count is asserted and printed.
 
     A download writes a row of its own, so only refused requests must write nothing.
     """

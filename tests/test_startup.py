@@ -47,10 +47,14 @@ def test_gunicorn_serves_a_working_portal_on_a_fresh_instance(tmp_path):
         assert all(status == 200 for status, _ in pages)
         assert "Create an account" in pages[1][1]
         assert (tmp_path / "instance" / "portal.sqlite3").exists()
+        # Three workers counting per-IP limits each on their own: said loudly, in /healthz too.
+        status, health = fetch(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200 and "per-IP limit is multiplied by 3" in health
     finally:
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=20)[0].decode()
     assert "Traceback" not in output, output
+    assert "set PORTAL_RATELIMIT_STORAGE_URI to Redis" in output
 
 
 def fetch(url: str, attempts: int = 100):

@@ -1,0 +1,53 @@
+"""`GET /healthz` for monitors and load balancers, and warnings about how the portal is run.
+
+Cheap (one query on an indexed column), no personal data, never rate-limited.
+"""
+import logging
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .clock import now
+from .extensions import db, limiter
+from .models import OutboxMail
+
+blueprint = Blueprint("health", __name__)
+log = logging.getLogger("portal.health")
+WARNINGS_KEY = "portal.deployment_warnings"
+
+
+@blueprint.get("/healthz")
+@limiter.exempt
+def healthz():
+    try:
+        waiting, oldest = db.session.execute(
+            select(func.count(OutboxMail.id), func.min(OutboxMail.created_at))
+            .where(OutboxMail.status.in_(("queued", "sending")))
+        ).one()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(database="unavailable"), 503
+    body = {
+        "database": "ok",
+        "mail_queue": {"waiting": waiting, "oldest_seconds": int((now() - oldest).total_seconds()) if oldest else 0},
+    }
+    if warnings := current_app.extensions.get(WARNINGS_KEY):
+        body["warnings"] = warnings
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def check_workers(app, workers: int) -> None:
+    """Several worker processes with per-process limit counts multiply every per-IP limit: say so, loudly.
+
+    Called by gunicorn.conf.py once a worker has loaded the app; the warning
+    goes to the log and to `/healthz`.
+    """
+    storage = app.config["RATELIMIT_STORAGE_URI"]
+    if workers > 1 and storage.startswith("memory"):
+        warning = (f"{workers} worker processes keep their own per-IP limit counts ({storage}), so every "
+                   f"per-IP limit is multiplied by {workers}: set PORTAL_RATELIMIT_STORAGE_URI to Redis")
+        app.extensions.setdefault(WARNINGS_KEY, []).append(warning)
+        log.warning(warning)
