@@ -31,3 +31,13 @@ def test_each_step_of_registering_has_its_own_title(new_visitor, deliver):
 def test_the_video_page_is_titled_by_its_video(app, add_video):
     video_id, _ = add_video(title="Opening remarks")
     assert title_of(app.test_client().get(f"/videos/{video_id}")) == f"Opening remarks · {SITE}"
+
+
+def test_every_page_describes_itself_and_a_video_page_with_its_video(app, add_video):
+    import re
+
+    home = app.test_client().get("/").text
+    assert re.search(r'<meta name="description" content="Broadcast-quality video from Media portal[^"]+">', home)
+    video_id, _ = add_video(title="Opening remarks", description="The Secretary General opens the summit.")
+    page = app.test_client().get(f"/videos/{video_id}").text
+    assert '<meta name="description" content="The Secretary General opens the summit.">' in page

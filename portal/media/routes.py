@@ -41,7 +41,8 @@ def catalogue_page():
 @blueprint.get("/videos/<id:video_id>")
 def video(video_id: int):
     item = db.get_or_404(Video, video_id)
-    return render("media/_files.html", page="media/video.html", video=item, title=item.title)
+    return render("media/_files.html", page="media/video.html", video=item, title=item.title,
+                  description=item.description or item.title)
 
 
 @blueprint.get("/videos/<id:video_id>/poster")
