@@ -51,7 +51,8 @@ def _init_extensions(app: Flask) -> None:
     from .auth import sessions  # noqa: F401  (registers Flask-Login's loaders)
 
     # `extensions.mail`, not `mail`: that name is also the `portal.mail` package.
-    for extension in (extensions.db, extensions.csrf, extensions.mail, extensions.limiter, extensions.login_manager):
+    for extension in (extensions.db, extensions.csrf, extensions.mail, extensions.limiter, extensions.login_manager,
+                      extensions.compress):
         extension.init_app(app)
     from .media.search import belongs_to_models
 

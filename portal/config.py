@@ -38,6 +38,15 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = 14 * 24 * HOUR
     MAX_CONTENT_LENGTH = 64 * 1024
 
+    # Compression of what the browser fetches (Flask-Compress): scripts and styles
+    # only. Pages are not compressed: they carry CSRF tokens beside text a
+    # visitor typed (the search), which is what BREACH attacks need.
+    COMPRESS_MIMETYPES = ["text/css", "text/javascript", "application/javascript"]
+    COMPRESS_MIN_SIZE = 500
+    # Static files are streamed (sendfile), so the streaming choice applies to them.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+
     # Mail. No MAIL_SERVER: every mail is printed to the log instead.
     MAIL_SERVER = None
     # smtplib's debug output would print every mail, codes included.

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and initialised in `create_app`."""
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mail import Mail
@@ -20,6 +21,7 @@ csrf = CSRFProtect()
 mail = Mail()
 migrate = Migrate()
 limiter = Limiter(key_func=client_network)
+compress = Compress()
 
 # One budget per client network for posts to all the account forms together.
 account_forms = limiter.shared_limit(form_limit, scope="account-forms", methods=["POST"])

@@ -147,12 +147,13 @@ class CodeFlow:
         """
         user = db.session.scalar(select(User).where(User.email == address))
         minutes = current_app.config["CODE_LIFETIME"] // 60
-        if self.gets_code(user):
+        gets_code, notice = self.gets_code(user), self.notice(address, user)  # both asked on every path
+        if gets_code:
             code = codes.issue(address, self.purpose, user=user)
             outbox.enqueue(address, self.mail_template, self.mail_subject, code=code, minutes=minutes)
             return
         code = codes.issue(address, self.purpose, decoy=True)
-        if notice := self.notice(address, user):
+        if notice:
             outbox.enqueue(address, *notice)
         else:
             outbox.enqueue(address, self.mail_template, self.mail_subject, decoy=True, code=code, minutes=minutes)
