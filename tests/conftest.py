@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.mail.delivery import deliver_due
 
 STRONG_PASSWORD = "Correct-Horse-42"
+BOSS = "boss@example.org"
 OTHER_PASSWORD = "Battery+Staple-77"
 
 
@@ -303,22 +304,6 @@ def add_video(app, tmp_path):
     return add
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One chromium for every browser test module: Playwright's sync API runs one instance at a time."""
-    from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium, unavailable
-
-    require_chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # the `test` extra installs it
-        unavailable("browser tests need Playwright for Python (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def verified(app, deliver):
     """A person (plain pages) logged in to the verified account ada@example.org."""
@@ -372,3 +357,12 @@ def add_sample_video(app, sample_videos):
             return video.id
 
     return add
+
+
+@pytest.fixture
+def admin(app):
+    """An admin account, boss@example.org, made with `portal users create-admin` (no second factor yet)."""
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", BOSS, "--password-stdin"],
+                                          input=STRONG_PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    return BOSS

@@ -8,7 +8,7 @@ import re
 import pyotp
 import pytest
 
-from conftest import STRONG_PASSWORD
+from conftest import BOSS
 from test_browser import (  # noqa: F401  (fixtures)
     app, click, expect, expect_logged_in, fill_log_in, header, live_server, open_from_header, page,
     page_and_watch, page_without_js, path_of, step, still_the_same_page, visit,
@@ -16,16 +16,7 @@ from test_browser import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
-BOSS = "boss@example.org"
 SET_UP = "Set up your second factor"
-
-
-@pytest.fixture
-def admin(app):
-    result = app.test_cli_runner().invoke(args=["users", "create-admin", BOSS, "--password-stdin"],
-                                          input=STRONG_PASSWORD + "\n")
-    assert result.exit_code == 0, result.output
-    return BOSS
 
 
 def key_shown(container) -> str:

@@ -2,23 +2,13 @@
 import re
 
 import pyotp
-import pytest
 from sqlalchemy import select
 
-from conftest import STRONG_PASSWORD
+from conftest import BOSS
 from portal.admin.models import RecoveryCode, SecondFactor
 from portal.extensions import db
 from portal.models import User
 
-BOSS = "boss@example.org"
-
-
-@pytest.fixture
-def admin(app):
-    result = app.test_cli_runner().invoke(args=["users", "create-admin", BOSS, "--password-stdin"],
-                                          input=STRONG_PASSWORD + "\n")
-    assert result.exit_code == 0, result.output
-    return BOSS
 
 
 def secret_of(app, email=BOSS) -> str:
