@@ -10,7 +10,6 @@ from portal.extensions import db
 from portal.models import User
 
 
-
 def secret_of(app, email=BOSS) -> str:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
