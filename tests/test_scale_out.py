@@ -222,7 +222,7 @@ def test_full_text_search_runs_on_postgresql(hosts, tmp_path):
     assert client.get("/videos/2147483648").status_code == 404
 
 
-def test_the_migrations_build_the_models_schema_on_postgresql(hosts):
+def test_the_migrations_build_the_models_schema_on_postgresql(hosts, schema):
     import flask_migrate
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -236,8 +236,10 @@ def test_the_migrations_build_the_models_schema_on_postgresql(hosts):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"include_object": belongs_to_models})
             assert compare_metadata(context, db.metadata) == []
+            # In this test's schema only: other tests (other workers) have schemas of their own.
             assert connection.execute(text(
-                "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_videos_search'")).scalar() == 1
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_videos_search' AND schemaname = :schema"),
+                {"schema": schema}).scalar() == 1
 
 
 def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbox, tmp_path):
