@@ -94,6 +94,10 @@ class Defaults:
         "Free of charge for editorial and educational use. "
         "Please credit the source in every use."
     )
+    # Raise it when the terms change: each account's next download asks to accept them again.
+    TERMS_VERSION = "1"
+    # Ask, with the acceptance, what the files are for; each download records the answer.
+    ASK_STATED_USE = False
 
 
 def instance_path(default: Path) -> str:

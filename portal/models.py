@@ -55,6 +55,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="member", server_default="member")
     # A disabled account can't log in; its address stays taken.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The `TERMS_VERSION` the person last accepted, and the use they stated then (see media/terms.py).
+    terms_accepted_version: Mapped[str | None] = mapped_column(String(40))
+    stated_use: Mapped[str | None] = mapped_column(String(20))
 
     codes: Mapped[list["OneTimeCode"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

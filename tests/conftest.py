@@ -257,6 +257,10 @@ class Visitor:
     def login(self, email="ada@example.org", password=STRONG_PASSWORD):
         return self.post("/login", {"email": email, "password": password})
 
+    def accept_terms(self):
+        """Accept the current terms of use, as the first download asks."""
+        return self.post("/terms/accept")
+
 
 @pytest.fixture(params=["page", "htmx"])
 def visitor(request, app):
@@ -305,13 +309,20 @@ def add_video(app, tmp_path):
 
 
 @pytest.fixture
-def verified(app, deliver):
-    """A person (plain pages) logged in to the verified account ada@example.org."""
+def verified_before_terms(app, deliver):
+    """A person (plain pages) logged in to the verified account ada@example.org, terms not yet accepted."""
     person = Visitor(app.test_client(), htmx=False)
     person.register()
     person.verify(code_in(deliver().to("ada@example.org")[-1]))
     deliver().clear()
     return person
+
+
+@pytest.fixture
+def verified(verified_before_terms):
+    """A person (plain pages) logged in to the verified account ada@example.org, the terms of use accepted."""
+    verified_before_terms.accept_terms()
+    return verified_before_terms
 
 
 @pytest.fixture(scope="session")

@@ -33,16 +33,16 @@ RUNS = dict(
 )
 
 FIELD_NAMES = ["csrf_token", "full_name", "email", "organisation", "password", "confirm", "code",
-               "current_password", "subscribed"]
+               "current_password", "subscribed", "stated_use"]
 PARAMETER_NAMES = ["q", "tag", "year", "page", "next", "changed"]
 PLAUSIBLE = ["ada@example.org", "bob@example.org", STRONG_PASSWORD, "123456", "yes", "/account/", ""]
 
 
 @pytest.fixture
 def settings():
-    """Limits far above what the runs need, so 429s do not hide the validators."""
+    """Limits far above what the runs need, so 429s do not hide the validators; the terms' stated-use choice on."""
     return {"FORM_RATE_LIMIT": "100000 per hour", "LOGIN_RATE_LIMIT": "100000 per hour",
-            "CODE_SENDS_PER_IP_PER_HOUR": 100000}
+            "CODE_SENDS_PER_IP_PER_HOUR": 100000, "ASK_STATED_USE": True}
 
 
 # -- what gets sent ---------------------------------------------------------------
@@ -172,6 +172,7 @@ def people(app, new_visitor, deliver, clock):
         "/reset/resend": (waiting_for_reset_code, "/reset/code"),
         "/reset/password": (resetting, "/reset/password"),
         "/welcome/subscribe": (logged_in, "/welcome"),
+        "/terms/accept": (logged_in, "/terms/accept"),
         "/account/newsletter": (logged_in, "/account/"),
         "/account/password": (logged_in, "/account/password"),
         "/account/details": (logged_in, "/account/details"),
@@ -300,7 +301,7 @@ def get_paths(app, people, add_video):
             f"/stills/{still_id}", f"/videos/{video_id}/preview", f"/videos/{video_id}/links.txt",
             f"/videos/{video_id}/SHA256SUMS", "/links.txt", "/SHA256SUMS", "/d/not-a-link/file.mp4",
             "/login/second-factor", "/login/second-factor/set-up", "/admin", "/admin/most-downloaded.csv",
-            "/admin/account",
+            "/admin/account", "/terms/accept",
             "/privacy", "/terms", "/accessibility", "/contact", "/logo"]
 
 

@@ -106,6 +106,9 @@ def test_without_javascript_every_my_account_action_works_on_pages(page_without_
     other_page.reload()
     expect(other_page.get_by_role("link", name="Log in", exact=True)).to_be_visible()
 
+    page.goto("/terms/accept?next=/account/")
+    page.get_by_role("button", name="Accept and download").click()
+    page.wait_for_url(at("/account/"))
     page.request.get(f"/files/{file_id}")
     page.goto("/account/")
     expect(page.get_by_role("link", name="Opening remarks")).to_be_visible()

@@ -130,6 +130,7 @@ def test_other_files_and_other_accounts_count_on_their_own(app, verified, add_vi
     grace = new_visitor()
     grace.register(email="grace@example.org", name="Grace Hopper")
     grace.verify(code_in(deliver().to("grace@example.org")[-1]))
+    grace.accept_terms()
     grace.client.get(f"/files/{first}")
     assert sorted((r.user_id, r.rendition_id) for r in downloads(app)) == [(1, first), (1, second), (2, first)]
 

@@ -53,6 +53,7 @@ def verified_account(app, visitor_factory, inbox):
     with app.app_context():
         deliver_due()
     person.verify(code_in(inbox.to("ada@example.org")[-1]))
+    person.accept_terms()
 
 
 @pytest.fixture

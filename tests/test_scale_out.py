@@ -254,6 +254,7 @@ def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbo
     person.register()
     drain(app)
     person.verify(code_in(inbox.to("ada@example.org")[0]))
+    person.accept_terms()
     source = tmp_path / "clip.mp4"
     source.write_bytes(video_bytes(5000))
     with app.app_context():

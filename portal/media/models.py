@@ -143,7 +143,7 @@ class Rendition(db.Model):
 
 
 class Download(db.Model):
-    """A download: who, which file, when, and the first request's part and status.
+    """A download: who, which file, when, under which terms, and the first request's part and status.
 
     The requests of one account for one file within `DOWNLOAD_RECORD_WINDOW`
     seconds (a resumed download, a player's or download manager's ranges)
@@ -160,6 +160,9 @@ class Download(db.Model):
     byte_range: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[int]
     via_link: Mapped[bool] = mapped_column(default=False)
+    # The terms the account had accepted, and the use it stated (when `ASK_STATED_USE` is on).
+    terms_version: Mapped[str | None] = mapped_column(String(40))
+    stated_use: Mapped[str | None] = mapped_column(String(20))
 
 
 class DownloadWindow(db.Model):

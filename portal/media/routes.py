@@ -4,8 +4,10 @@ from flask_login import current_user
 
 from ..admin import searches
 from ..extensions import db
-from ..htmx import is_htmx, render
-from . import catalogue, link_lists, links, listing_cache, serving, storage
+from ..htmx import is_htmx, render, render_form
+from ..navigation import safe_next
+from . import catalogue, link_lists, links, listing_cache, serving, storage, terms
+from .forms import AcceptTermsForm
 from .models import Rendition, Still, Video
 
 blueprint = Blueprint("media", __name__)
@@ -41,8 +43,9 @@ def catalogue_page():
 @blueprint.get("/videos/<id:video_id>")
 def video(video_id: int):
     item = db.get_or_404(Video, video_id)
+    terms_pending = current_user.is_authenticated and terms.needs_acceptance(current_user)
     return render("media/_files.html", page="media/video.html", video=item, title=item.title,
-                  description=item.description or item.title)
+                  description=item.description or item.title, terms_pending=terms_pending)
 
 
 @blueprint.get("/videos/<id:video_id>/poster")
@@ -88,7 +91,32 @@ def download(rendition_id: int):
     rendition = db.get_or_404(Rendition, rendition_id)
     if not current_user.is_authenticated or not current_user.is_verified:
         return redirect(url_for("auth.login", next=url_for("media.video", video_id=rendition.video_id)))
+    if terms.needs_acceptance(current_user):
+        return _terms_step(AcceptTermsForm(), url_for("media.download", rendition_id=rendition_id))
     return serving.file_response(rendition, current_user, via_link=False)
+
+
+@blueprint.route("/terms/accept", methods=["GET", "POST"])
+def accept_terms():
+    """The one-click acceptance of the current terms; then on to `next` (the file, or a link list)."""
+    next_path = safe_next(request.args.get("next")) or url_for("pages.home")
+    if not current_user.is_authenticated or not current_user.is_verified:
+        return redirect(url_for("auth.login", next=next_path))
+    form = AcceptTermsForm()
+    if not form.validate_on_submit():
+        return _terms_step(form, next_path)
+    terms.accept(current_user, form.stated_use.data if "stated_use" in form else None)
+    if is_htmx():
+        # A file is no page to swap in: the browser itself goes on to it.
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = next_path
+        return response
+    return redirect(next_path, 303)
+
+
+def _terms_step(form, next_path: str):
+    return render_form("media/_terms.html", form, next_path=next_path,
+                       version=terms.current_version(), title="Terms of use")
 
 
 @blueprint.get("/videos/<id:video_id>/links.txt")
@@ -130,6 +158,8 @@ def _list_answer(kind: str, videos, back: str, filename: str):
     """The link list ("links") or SHA256SUMS ("sums") of `videos`, for a verified account; others log in first."""
     if not current_user.is_authenticated or not current_user.is_verified:
         return redirect(url_for("auth.login", next=back))
+    if terms.needs_acceptance(current_user):
+        return redirect(url_for("media.accept_terms", next=request.path), 303)
     text = link_lists.link_list(current_user, videos) if kind == "links" else link_lists.sha256sums(videos)
     response = Response(text, mimetype="text/plain")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -155,6 +185,14 @@ def linked_download(token: str, name: str | None = None):
             "Copy a new link from the video page.",
         )
     user, rendition_id = resolved
+    if terms.needs_acceptance(user):
+        return render(
+            "_message.html",
+            403,
+            title="Accept the new terms of use first",
+            message="The terms of use have changed. Log in on the site and download a file once to accept them; "
+            "this link works again after that.",
+        )
     rendition = db.get_or_404(Rendition, rendition_id)
     if name is not None and name != link_lists.file_name(rendition):
         abort(404)

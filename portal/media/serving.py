@@ -17,7 +17,7 @@ from werkzeug.utils import send_file
 from ..clock import now
 from ..extensions import db
 from ..models import User
-from . import storage
+from . import storage, terms
 from .models import Download, DownloadWindow, Rendition
 
 log = logging.getLogger("portal.media")
@@ -75,6 +75,8 @@ def record(rendition: Rendition, user: User, status: int, via_link: bool) -> Non
                 byte_range=byte_range[:100] if byte_range else None,
                 status=status,
                 via_link=via_link,
+                terms_version=user.terms_accepted_version,
+                stated_use=terms.stated_use_of(user),
             )
         )
     db.session.commit()

@@ -1,0 +1,17 @@
+"""The media area's one form: accepting the terms of use."""
+from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+
+from ..form_base import PortalForm
+from . import terms
+
+
+class AcceptTermsForm(PortalForm):
+    stated_use = RadioField("What will you use the files for?", choices=[SelectChoice(value, label) for value, label in terms.STATED_USES],
+                            validators=[InputRequired("Choose what you will use the files for.")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not terms.asks_stated_use():
+            del self.stated_use

@@ -1,0 +1,46 @@
+"""Versioned terms of use: a download needs the current version accepted.
+
+Acceptance is remembered on the account, with the use the person stated when
+`ASK_STATED_USE` is on; every download records both (see `serving.record`).
+A personal link cannot ask (a download manager has no button to click), so
+it is refused until its account accepts on the site.
+"""
+from flask import current_app
+
+from ..extensions import db
+from ..models import User
+
+# What a person may state as the use of the files: (stored value, label).
+STATED_USES = [
+    ("news report", "News report"),
+    ("documentary", "Documentary"),
+    ("education", "Education"),
+    ("other", "Other"),
+]
+
+
+def current_version() -> str:
+    return str(current_app.config["TERMS_VERSION"])
+
+
+def asks_stated_use() -> bool:
+    return bool(current_app.config["ASK_STATED_USE"])
+
+
+def needs_acceptance(user: User) -> bool:
+    """True until the account accepts the current version (with a stated use, when one is asked)."""
+    if user.terms_accepted_version != current_version():
+        return True
+    return asks_stated_use() and user.stated_use is None
+
+
+def accept(user: User, stated_use: str | None) -> None:
+    user.terms_accepted_version = current_version()
+    if asks_stated_use():
+        user.stated_use = stated_use
+    db.session.commit()
+
+
+def stated_use_of(user: User) -> str | None:
+    """The use a download records: the account's stated use, while it is asked."""
+    return user.stated_use if asks_stated_use() else None
