@@ -9,4 +9,6 @@ def post_worker_init(worker):
     """Warn (log and /healthz) when several workers would each keep their own per-IP limit counts."""
     from portal.health import check_workers
 
-    check_workers(worker.wsgi, worker.cfg.workers)
+    # The same settings serve bench/bare_app.py, a bare Flask app without limits.
+    if "RATELIMIT_STORAGE_URI" in worker.wsgi.config:
+        check_workers(worker.wsgi, worker.cfg.workers)

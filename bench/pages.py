@@ -21,11 +21,12 @@ WORDS = "alliance security speech press conference maritime cables energy defenc
 
 
 def fill_library(instance: Path, count: int) -> None:
-    from portal.media import library
+    from portal.media import engine, library
 
     app = portal_app(instance)
     source = instance.parent / "clip.mp4"
-    source.write_bytes(b"v" * 1000)
+    # The library probes what it adds: a real video, one tiny picture.
+    engine.generate_video(source, "", width=32, height=18, seconds=0.04, audio=False)
     with app.app_context():
         for number in range(count):
             words = [WORDS[(number * 7 + k) % len(WORDS)] for k in range(4)]

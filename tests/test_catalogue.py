@@ -155,3 +155,18 @@ def test_another_process_s_change_shows_within_the_cache_seconds(app, library, c
         db.session.commit()
     clock.advance(app.config["CATALOGUE_CACHE_SECONDS"] + 0.1)
     assert "New press conference" not in titles(client.get("/").text)
+
+
+def test_each_browser_gets_its_own_csrf_token_in_the_cached_logged_in_page(app, library, verified):
+    from conftest import Visitor
+
+    other = Visitor(app.test_client(), htmx=False)
+    other.login()
+    token_pattern = r'name="csrf_token" value="([^"]+)"'
+    mine = re.search(token_pattern, verified.client.get("/").text).group(1)
+    theirs = re.search(token_pattern, other.client.get("/").text).group(1)
+    assert mine != theirs
+    assert other.client.post("/logout", data={"csrf_token": mine}).status_code == 400
+    assert verified.client.post("/logout", data={"csrf_token": mine}).status_code == 303
+    assert "Log in" in verified.client.get("/").text
+    assert "Log out" in other.client.get("/").text

@@ -238,8 +238,31 @@ def test_the_migrations_build_the_models_schema_on_postgresql(hosts, schema):
             assert compare_metadata(context, db.metadata) == []
             # In this test's schema only: other tests (other workers) have schemas of their own.
             assert connection.execute(text(
-                "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_videos_search' AND schemaname = :schema"),
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_videos_search_vector' AND schemaname = :schema"),
                 {"schema": schema}).scalar() == 1
+            assert connection.execute(text(
+                "SELECT is_generated FROM information_schema.columns "
+                "WHERE table_name = 'videos' AND column_name = 'search_vector' "
+                "AND table_schema = current_schema()")).scalar() == "ALWAYS"
+
+
+def test_the_search_vector_migration_goes_both_ways_on_postgresql(hosts):
+    import flask_migrate
+
+    from portal.extensions import db
+
+    def index_names(connection):
+        return set(connection.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'videos' AND schemaname = current_schema() "
+            "AND indexname LIKE 'ix_videos_search%'")).scalars())
+
+    with hosts[0].app_context():
+        flask_migrate.downgrade(revision="b7d2e4f19a03")  # the migration before it
+        with db.engine.connect() as connection:
+            assert index_names(connection) == {"ix_videos_search"}
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert index_names(connection) == {"ix_videos_search_vector"}
 
 
 def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbox, tmp_path):

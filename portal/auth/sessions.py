@@ -11,7 +11,7 @@ from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 from flask_login import login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from ..clock import now
 from ..extensions import db, login_manager
@@ -22,6 +22,14 @@ from ..navigation import NEXT_KEY, safe_next
 LOGIN_KEY = "login"
 # "Last used" is approximate: written at most this often, not on every request.
 LAST_SEEN_PRECISION = timedelta(minutes=5)
+# Built once: every request of a logged-in person runs it, and building the
+# statement cost as much as running it.
+_FIND_LOGIN = (
+    select(User, LoginSession.id, LoginSession.last_seen_at)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(User.session_token == bindparam("session_token"), LoginSession.token == bindparam("login"),
+           User.disabled_at.is_(None))
+)
 
 
 @login_manager.user_loader
@@ -29,12 +37,7 @@ def load_user(session_token: str) -> User | None:
     login = session.get(LOGIN_KEY)
     if not login:
         return None
-    found = db.session.execute(
-        select(User, LoginSession.id, LoginSession.last_seen_at)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.session_token == session_token, LoginSession.token == login,
-               User.disabled_at.is_(None))
-    ).first()
+    found = db.session.execute(_FIND_LOGIN, {"session_token": session_token, "login": login}).first()
     if found is None:
         return None
     user, login_id, last_seen_at = found

@@ -8,11 +8,14 @@ The library's version is read from the database at most every
 it adds or removes a video itself; another worker or host sees such a change
 within those seconds.
 """
+import secrets
 import threading
 from collections import OrderedDict
 from typing import Callable
 
 from flask import current_app
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from ..clock import now, seconds_ago
@@ -20,6 +23,9 @@ from ..extensions import db
 from .models import Video
 
 SIZE = 512
+# Stands for the CSRF token in a cached page; random per process, so that no
+# search a person types can spell it and have the token put in its place.
+_TOKEN_HOLE = "csrf-" + secrets.token_hex(16)
 
 
 class _Cache:
@@ -60,6 +66,16 @@ def cached(key: tuple, build: Callable):
         while len(cache.entries) > SIZE:
             cache.entries.popitem(last=False)
     return value
+
+
+def cached_member_page(key: tuple, build: Callable[..., str]) -> str:
+    """A logged-in person's page, the same for everyone but the CSRF token of its forms.
+
+    `build(csrf_token=...)` renders the page once with a stand-in for the
+    token; each request gets its own session's token filled in.
+    """
+    page = cached(("member page", *key), lambda: build(csrf_token=lambda: _TOKEN_HOLE))
+    return page.replace(_TOKEN_HOLE, str(escape(generate_csrf())))
 
 
 def forget() -> None:

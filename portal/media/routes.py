@@ -29,14 +29,17 @@ def catalogue_page():
                                    lambda: catalogue.listing(query, tag, year, number))
     searches.record_if_nothing_found(query, tag, year, listing.total)
 
-    def page():
+    def page(**context):
         title = f"Search: {query}" if query else "Video library"
         return render("media/_listing.html", page="media/catalogue.html", listing=listing, query=query,
-                      tag=tag, year=year, title=title).get_data(as_text=True)
+                      tag=tag, year=year, title=title, **context).get_data(as_text=True)
 
-    if is_htmx() or current_user.is_authenticated:
+    if is_htmx():
         return page()
-    # Whole pages only for visitors who are not logged in: theirs are all alike.
+    # Whole pages: visitors who are not logged in all see the same one, and
+    # logged-in people too but for the CSRF token of the header's log-out form.
+    if current_user.is_authenticated:
+        return listing_cache.cached_member_page((request.full_path,), page)
     return listing_cache.cached(("page", request.full_path), page)
 
 

@@ -1,8 +1,10 @@
 """Ranked full-text search over title, tags, description and transcript.
 
 SQLite: an FTS5 table (`video_search`, rowid = video id) that `library` keeps
-in step with the videos, ranked by bm25. PostgreSQL: a GIN index on a
-weighted tsvector of the videos table itself, ranked by ts_rank. Both match
+in step with the videos, ranked by bm25. PostgreSQL: a weighted tsvector
+kept in a stored generated column of the videos table (`search_vector`, not
+in the models, which stay portable), with a GIN index, ranked by ts_rank;
+the vector is computed when a row is written, not per row searched. Both match
 every word of the query, each as a prefix, so results appear while one types.
 """
 import re
@@ -19,7 +21,13 @@ POSTGRES_VECTOR = """(
     setweight(to_tsvector('english', coalesce(tag_text, '')), 'B') ||
     setweight(to_tsvector('english', coalesce(description, '')), 'C') ||
     setweight(to_tsvector('english', coalesce(transcript, '')), 'D'))"""
-POSTGRES_INDEX = f"CREATE INDEX IF NOT EXISTS ix_videos_search ON videos USING gin ({POSTGRES_VECTOR})"
+POSTGRES_COLUMN = "search_vector"
+POSTGRES_INDEX_NAME = "ix_videos_search_vector"
+POSTGRES_SCHEMA = (
+    f"ALTER TABLE videos ADD COLUMN IF NOT EXISTS {POSTGRES_COLUMN} tsvector "
+    f"GENERATED ALWAYS AS {POSTGRES_VECTOR} STORED",
+    f"CREATE INDEX IF NOT EXISTS {POSTGRES_INDEX_NAME} ON videos USING gin ({POSTGRES_COLUMN})",
+)
 
 
 def dialect() -> str:
@@ -27,23 +35,27 @@ def dialect() -> str:
 
 
 def create_index(connection) -> None:
-    """Called with the schema: the FTS5 table or the GIN index."""
+    """Called with the schema: the FTS5 table, or the generated column and its GIN index."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text(POSTGRES_INDEX))
+        for statement in POSTGRES_SCHEMA:
+            connection.execute(text(statement))
     else:
         connection.execute(text(SQLITE_TABLE))
 
 
 def belongs_to_models(obj, name, type_, reflected, compare_to) -> bool:
-    """For Alembic's comparisons: the search index is `create_index`'s, not the models'."""
+    """For Alembic's comparisons: the search index and column are `create_index`'s, not the models'."""
     if type_ == "table" and name and name.startswith("video_search"):
         return False
-    return not (type_ == "index" and name == "ix_videos_search")
+    if type_ == "column" and name == POSTGRES_COLUMN:
+        return False
+    return not (type_ == "index" and name in ("ix_videos_search", POSTGRES_INDEX_NAME))
 
 
 def drop_index(connection) -> None:
     if connection.dialect.name == "postgresql":
-        connection.execute(text("DROP INDEX IF EXISTS ix_videos_search"))
+        connection.execute(text(f"DROP INDEX IF EXISTS {POSTGRES_INDEX_NAME}"))
+        connection.execute(text(f"ALTER TABLE videos DROP COLUMN IF EXISTS {POSTGRES_COLUMN}"))
     else:
         connection.execute(text("DROP TABLE IF EXISTS video_search"))
 
@@ -60,8 +72,8 @@ def ranked_matches(query: str):
         return None
     if dialect() == "postgresql":
         statement = text(
-            f"SELECT id AS video_id, -ts_rank({POSTGRES_VECTOR}, to_tsquery('english', :q)) AS rank "
-            f"FROM videos WHERE {POSTGRES_VECTOR} @@ to_tsquery('english', :q)"
+            f"SELECT id AS video_id, -ts_rank({POSTGRES_COLUMN}, to_tsquery('english', :q)) AS rank "
+            f"FROM videos WHERE {POSTGRES_COLUMN} @@ to_tsquery('english', :q)"
         ).bindparams(q=" & ".join(f"{term}:*" for term in terms))
     else:
         statement = text(
