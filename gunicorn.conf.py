@@ -3,6 +3,8 @@
 worker_class = "gthread"
 threads = 16
 logger_class = "portal.access_log.RedactingLogger"
+# gunicorn's usual line, plus the id the portal's own log lines carry for the same request.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" request_id=%({x-request-id}o)s'
 
 
 def post_worker_init(worker):

@@ -167,3 +167,24 @@ def test_gunicorn_access_log_never_shows_a_download_link(tmp_path):
     text = log.read_text()
     assert "/d/[redacted]" in text
     assert "SECRET-TOKEN" not in text
+
+
+def test_gunicorn_access_log_names_the_request_id(tmp_path):
+    port = free_port()
+    log = tmp_path / "access.log"
+    environment = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"), "PORTAL_MAIL_WORKER": "false"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log), "wsgi:app"],
+        cwd=ROOT, env=environment, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                fetch(f"http://127.0.0.1:{port}/healthz", {"X-Request-ID": "probe-17"})
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    assert "request_id=probe-17" in log.read_text()
