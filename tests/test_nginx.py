@@ -1,4 +1,5 @@
 """deploy/nginx.conf, run by a real nginx in front of the portal: TLS, downloads by X-Accel-Redirect, logs without links."""
+import logging
 import os
 import shutil
 import signal
@@ -233,10 +234,16 @@ def test_pages_are_never_compressed_but_styles_are(behind_nginx):
     assert style["Content-Encoding"] == "gzip"
 
 
-def test_one_request_id_in_nginxs_log_the_portals_log_and_the_answer(behind_nginx):
+def test_one_request_id_in_nginxs_log_the_portals_log_and_the_answer(behind_nginx, caplog):
+    caplog.set_level(logging.INFO, logger="portal")
     _, headers, _ = behind_nginx.fetch("/healthz")
     request_id = headers["X-Request-ID"]
     assert len(request_id) == 32
+    assert any(getattr(record, "request_id", None) == request_id for record in caplog.records)
+    for _ in range(50):  # nginx writes its line once the answer is out
+        if f"request_id={request_id}" in behind_nginx.access_log():
+            break
+        time.sleep(0.05)
     assert f"request_id={request_id}" in behind_nginx.access_log()
 
 
