@@ -2,7 +2,12 @@
 # Threads, so that long downloads (sent with sendfile) never block the pages.
 worker_class = "gthread"
 threads = 16
+# gunicorn's largest request line: nginx in front (deploy/nginx.conf) answers
+# longer ones itself, with security headers, which gunicorn's own 414 lacks.
+limit_request_line = 8190
 logger_class = "portal.access_log.RedactingLogger"
+# gunicorn's usual line, plus the id the portal's own log lines carry for the same request.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" request_id=%({x-request-id}o)s'
 
 
 def post_worker_init(worker):

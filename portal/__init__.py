@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, config, extensions, request_text, schema, security, templating
+from . import clock, config, extensions, request_log, request_text, schema, security, templating
 from .urls import RowIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +30,13 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.extensions["clock"] = clock.system_now
     app.url_map.converters["id"] = RowIdConverter
+    request_log.install(app)
     _init_extensions(app)
     _register_blueprints(app)
     security.install(app)
     request_text.install(app)
     templating.install(app)
-    _init_logging()
+    _init_logging(app.config["LOG_FORMAT"])
     schema.create_schema(app)
     if app.config["MAIL_WORKER"]:
         from .mail import worker
@@ -73,17 +74,17 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
-def _init_logging() -> None:
-    """Security events and mail printed in development reach the server's log."""
+def _init_logging(log_format: str) -> None:
+    """Security events, requests and mail printed in development reach the server's log, one line each."""
     from .access_log import RedactLinks
 
     portal_log = logging.getLogger("portal")  # app.logger, and parent of the portal's own loggers
-    if not portal_log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.addFilter(RedactLinks())
-        portal_log.addHandler(handler)
+    handler = next((h for h in portal_log.handlers if isinstance(h, request_log.PortalHandler)), None)
+    if handler is None:
+        portal_log.addHandler(request_log.make_handler(log_format=log_format))
         portal_log.setLevel(logging.INFO)
+    else:
+        handler.setFormatter(request_log.formatter(log_format))
     for name in ("portal", "werkzeug"):  # records logged on these loggers themselves, for any handler
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactLinks) for f in logger.filters):

@@ -21,6 +21,8 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     # How many proxies in front set X-Forwarded-For / -Proto (0: none).
     PROXY_COUNT = 0
+    # The portal's log lines: "keyvalue" (key=value pairs) or "json" (one object a line).
+    LOG_FORMAT = "keyvalue"
 
     # argon2id cost: RFC 9106's low-memory profile (argon2-cffi's defaults).
     # Changing any of them rehashes each password at its owner's next log-in.
