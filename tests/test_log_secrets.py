@@ -65,6 +65,7 @@ def test_a_full_run_logs_no_secret(app, deliver, add_video, caplog, clock):
         person.login(password=THIRD_PASSWORD)
         assert "Log out" in person.client.get("/_header").text
 
+        person.accept_terms()  # personal links work once the terms are accepted on the site
         _, [file_id] = add_video()
         with app.app_context():
             link = links.link_for(find_user("ada@example.org"), file_id)
