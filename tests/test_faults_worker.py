@@ -154,3 +154,36 @@ def test_a_registration_cut_by_a_killed_worker_happened_fully_or_not_at_all(app,
         gunicorn.kill_worker()
         outcomes[delay] = records_for(app, address)
     assert set(outcomes.values()) <= {(0, 0, 0), (1, 1, 1)}, outcomes
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL does to a request, for a test that needs it at one exact line: it ends, uncommitted."""
+
+
+def test_a_worker_dying_while_it_creates_the_account_leaves_the_code_usable(app, deliver, monkeypatch):
+    """"Mid-registration" is also the POST /verify that turns the flow into an account.
+
+    The worker dies after the code was found right, before the account is
+    written (a window too narrow to hit with a real signal, so the process's
+    end is raised there). The code must not be spent on an account that
+    doesn't exist: the same code, entered again, creates it.
+    """
+    from conftest import Visitor, code_in
+    from portal.auth import accounts
+
+    ada = Visitor(app.test_client(), htmx=False)
+    ada.register()
+    code = code_in(deliver().to("ada@example.org")[0])
+    real = accounts.complete_registration
+
+    def die(*args):
+        raise WorkerKilled
+
+    monkeypatch.setattr(accounts, "complete_registration", die)
+    with pytest.raises(WorkerKilled):
+        ada.verify(code)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 0
+
+    monkeypatch.setattr(accounts, "complete_registration", real)
+    assert "successfully created" in ada.verify(code).text
