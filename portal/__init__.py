@@ -3,6 +3,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import clock, config, extensions, request_log, request_text, schema, security, templating
@@ -59,6 +60,22 @@ def _init_extensions(app: Flask) -> None:
 
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
                                 include_object=belongs_to_models)
+    app.teardown_appcontext(_end_session_even_if_the_database_went_away)
+
+
+def _end_session_even_if_the_database_went_away(exception) -> None:
+    """Close the request's session; a connection the database cut after the work was done costs nothing.
+
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first. Closing
+    rolls back, and a rollback on a connection a database restart has cut
+    fails; uncaught, that turns a finished request into a bare 500.
+    """
+    try:
+        extensions.db.session.remove()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        extensions.db.session.remove()  # the connection is now marked dead: this close only tidies up
 
 
 def _register_blueprints(app: Flask) -> None:

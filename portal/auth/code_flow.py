@@ -112,10 +112,13 @@ class CodeFlow:
             return "Too many wrong codes were entered for this address today. " \
                    f"You can try again in {wait_in_words(reservation.open_again_at)}."
         outcome, code = codes.check(state["address"], self.purpose, submitted)
-        db.session.commit()
         if outcome is codes.Outcome.ACCEPTED:
+            # The code is spent in the transaction that does what it unlocks:
+            # a worker dying in between leaves the code usable, not spent on nothing.
+            accepted = self.finish(code, state["binding"])
             address_limits.succeeded(reservation)
-            return self.finish(code, state["binding"])
+            return accepted
+        db.session.commit()
         if outcome in (codes.Outcome.WRONG, codes.Outcome.TOO_MANY_TRIES):
             address_limits.failed(reservation)
         else:

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_mail import BadHeaderError, Message
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..clock import now
 from ..extensions import db, mail
@@ -39,17 +39,27 @@ def deliver_due(batch_size: int = 50) -> int:
 
 
 def claim(batch_size: int, probe: bool = False) -> list[OutboxMail]:
-    """Take due mail (with `probe`: mail still waiting out its backoff)."""
+    """Take due mail, oldest first (with `probe`: mail still waiting out its backoff).
+
+    Mail leaves in the order it was written: a mail whose backoff has ended
+    takes older mail still waiting out a (randomly longer) backoff with it,
+    so after an outage the codes arrive in the order people asked for them.
+    """
     moment = now()
     queued = OutboxMail.status == "queued"
+    newest_due = (
+        select(func.max(OutboxMail.id))
+        .where(queued, OutboxMail.next_attempt_at <= moment)
+        .scalar_subquery()
+    )
     due = or_(
-        queued if probe else and_(queued, OutboxMail.next_attempt_at <= moment),
+        queued if probe else and_(queued, OutboxMail.id <= newest_due),
         and_(OutboxMail.status == "sending", OutboxMail.lease_until < moment),
     )
     candidates = db.session.scalars(
         select(OutboxMail.id)
         .where(due)
-        .order_by(OutboxMail.next_attempt_at)
+        .order_by(OutboxMail.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
     ).all()

@@ -1,4 +1,5 @@
 """Adding, importing, listing and removing videos: what the admin commands call."""
+import errno
 import json
 import re
 import tomllib
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 from . import engine, listing_cache, search, storage
@@ -47,6 +49,22 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -
     """
     _check(new)
     facts = [probe(path) for path in new.files]
+    try:
+        return _record(new, facts, progress)
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        raise LibraryError(f"no space left on the device of the media root {storage.media_root()}: "
+                           "nothing was added") from error
+    except OperationalError as error:
+        if not _is_disk_full(error):
+            raise
+        database = db.engine.url.render_as_string(hide_password=True)
+        raise LibraryError(f"no space left on the device of the database {database}: nothing was added") from error
+
+
+def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[int], None]) -> Video:
+    """Copy the files and write the rows in one transaction; on any failure, undo both."""
     probed_seconds = max((fact.duration for fact in facts if fact.duration), default=None)
     video = Video(
         title=new.title.strip(),
@@ -60,10 +78,11 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -
     )
     video.tags = [_tag(name) for name in new.tags]
     video.tag_text = " ".join(new.tags)
-    db.session.add(video)
-    db.session.flush()
-    folder = str(video.id)
+    folder = None
     try:
+        db.session.add(video)
+        db.session.flush()
+        folder = str(video.id)
         for number, source in enumerate(new.files):
             stored_path, size, sha256 = storage.store_copy(source, folder, progress)
             video.renditions.append(
@@ -86,7 +105,8 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -
         listing_cache.forget()
     except BaseException:
         db.session.rollback()
-        storage.remove_folder(folder)
+        if folder:
+            storage.remove_folder(folder)
         raise
     return video
 
@@ -298,3 +318,8 @@ def _tag(name: str) -> Tag:
 
 def _default_label(path: Path) -> str:
     return path.suffix.lstrip(".").upper() or "File"
+
+
+def _is_disk_full(error: OperationalError) -> bool:
+    """SQLite's "database or disk is full" or PostgreSQL's disk_full (53100)."""
+    return "disk is full" in str(error.orig) or getattr(error.orig, "sqlstate", None) == "53100"
