@@ -295,3 +295,67 @@ def test_no_page_scrolls_sideways_at_320_pixels(browser, live_server, library, a
             expect_logged_in(page)
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+@WITH_AND_WITHOUT_JS
+def test_the_admin_s_second_factor_steps_and_desk_are_accessible(browser, live_server, app, ada, javascript):
+    import pyotp
+
+    boss = "boss@example.org"
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", boss, "--password-stdin"],
+                                          input=STRONG_PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    with browser_page(browser, live_server, javascript) as (page, _):
+        page.goto("/login?next=/admin")
+        main = page.get_by_role("main")
+        fill_log_in(main, email=boss)
+        main.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+        assert_accessible(page, "second factor set-up")
+        key = main.locator(".secret-key code").inner_text().replace(" ", "")
+        main.get_by_label("Code from your app", exact=True).fill("000000")
+        main.get_by_role("button", name="Confirm and log in").click()
+        expect(main.get_by_label("Code from your app", exact=True)).to_have_attribute("aria-invalid", "true")
+        assert_accessible(page, "second factor set-up, with an error")
+        main.get_by_label("Code from your app", exact=True).fill(pyotp.TOTP(key).now())
+        main.get_by_role("button", name="Confirm and log in").click()
+        expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+        assert_accessible(page, "recovery codes")
+        page.goto("/admin")
+        expect(page.get_by_role("heading", name="Admin desk", level=1)).to_be_visible()
+        assert_accessible(page, "admin desk")
+        page.goto(f"/admin/account?email={ada}")
+        assert_accessible(page, "admin desk: an account")
+
+        header(page).get_by_role("button", name="Log out").click()
+        expect(header(page).get_by_role("link", name="Log in", exact=True)).to_be_visible()
+        page.goto("/login")
+        fill_log_in(main, email=boss)
+        main.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Enter the code from your app")).to_be_visible()
+        assert_accessible(page, "second factor")
+
+
+@WITH_AND_WITHOUT_JS
+def test_my_account_s_newsletter_and_sessions_actions_are_accessible(browser, live_server, ada, javascript):
+    with browser_page(browser, live_server, javascript) as (page, _):
+        page.goto("/login")
+        fill_log_in(page.get_by_role("main"))
+        page.get_by_role("main").get_by_role("button", name="Log in", exact=True).click()
+        expect_logged_in(page)
+        page.goto("/account/")
+        for button, then in [("Subscribe to our newsletter", "Unsubscribe from the newsletter"),
+                             ("Unsubscribe from the newsletter", "Subscribe to our newsletter")]:
+            action = page.get_by_role("button", name=button)
+            click(action) if javascript else action.click()
+            expect(page.get_by_role("button", name=then)).to_be_visible()
+            assert_accessible(page, f"My account: after {button}")
+
+
+def test_a_violation_would_fail_these_tests(browser, live_server):
+    """Every test above passes on zero violations; this shows axe runs and sees one."""
+    with browser_page(browser, live_server, False) as (page, _):
+        page.goto("/")
+        page.evaluate("() => document.querySelector('main').append(document.createElement('img'))")
+        with pytest.raises(AssertionError, match="image-alt"):
+            assert_accessible(page, "catalogue with an image that has no text alternative")
