@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from flask import abort
 
 from browser_support import LiveServer, assert_accessible, wait_for_code, without_page_scripts
 from conftest import STRONG_PASSWORD
@@ -30,15 +29,11 @@ WITH_AND_WITHOUT_JS = pytest.mark.parametrize("javascript", [True, False], ids=[
 
 @pytest.fixture
 def app(tmp_path, inbox):
-    """The browser tests' app, with a resend cooldown of a second and two pages that fail on purpose."""
+    """The browser tests' app, with a resend cooldown of a second and a page that fails on purpose."""
     app = create_app(
         app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2, CODE_RESEND_COOLDOWN=1),
         instance_path=str(tmp_path / "instance"),
     )
-
-    @app.get("/test/forbidden")
-    def forbidden():
-        abort(403)
 
     @app.get("/test/failure")
     def failure():
@@ -98,7 +93,9 @@ def test_public_pages_are_accessible(browser, live_server, library, javascript):
 def test_error_pages_are_accessible(browser, live_server, javascript):
     with browser_page(browser, live_server, javascript) as (page, watch):
         watch.expect_server_error("GET", "/test/failure")
-        for state, path in {"403": "/test/forbidden", "404": "/no-such-page", "500": "/test/failure"}.items():
+        pages = {"403, a download link that no longer works": "/d/not-a-token", "404": "/no-such-page",
+                 "500": "/test/failure"}
+        for state, path in pages.items():
             page.goto(path)
             assert_accessible(page, state)
 
