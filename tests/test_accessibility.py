@@ -363,3 +363,15 @@ def test_a_violation_would_fail_these_tests(browser, live_server):
         page.evaluate("() => document.querySelector('main').append(document.createElement('img'))")
         with pytest.raises(AssertionError, match="image-alt"):
             assert_accessible(page, "catalogue with an image that has no text alternative")
+
+
+def test_the_registration_dialog_with_errors_does_not_scroll_sideways_at_320_pixels(browser, live_server):
+    with browse(browser, live_server, viewport={"width": 320, "height": 640}) as (page, _):
+        page.goto("/")
+        dialog = open_from_header(page, "Create an account", "Create an account")
+        fill_registration(dialog, password=WEAK_PASSWORD)
+        click(dialog.get_by_role("button", name="Create account"))
+        expect(dialog.get_by_label("Password", exact=True)).to_have_attribute("aria-invalid", "true")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        assert dialog.evaluate("dialog => dialog.scrollWidth <= dialog.clientWidth")
+        assert_accessible(page, "register dialog with errors at 320 px")
