@@ -156,9 +156,15 @@ def without_page_scripts(page) -> None:
 
 def assert_accessible(page, state_name: str) -> None:
     """Fail with a readable list if axe-core finds any WCAG A or AA violation in this state."""
-    # A step answered without JavaScript focuses its first invalid field, scrolling the page;
-    # axe would then measure the header's links by the sliver of them still in view.
-    page.evaluate("() => window.scrollTo(0, 0)")
+    # A step answered as a page may show its fields before the stylesheet has loaded;
+    # unstyled, every link and field is smaller than the 24 px WCAG 2.2 asks for.
+    page.wait_for_load_state("load")
+    # Likewise while htmx is still fetching or swapping (the header refreshes after a log-in),
+    # its buttons are dimmed on purpose: audit the state once it has settled.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
+        timeout=STEP_TIMEOUT_MS,
+    )
     violations = axe_violations(page)
     report = "\n".join(
         f"  {violation['id']} ({violation['impact']}): {violation['help']}\n"
