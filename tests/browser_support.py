@@ -3,6 +3,7 @@ htmx readiness and a watch for Content-Security-Policy violations."""
 import os
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -118,3 +119,56 @@ class ConsoleWatch:
 
     def problems(self) -> list[str]:
         return self.csp_violations() + [f"uncaught: {error}" for error in self.errors] + self.server_errors
+
+
+# --- accessibility: axe-core, vendored under tests/vendor ------------------------
+
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+# WCAG 2.0, 2.1 and 2.2, levels A and AA (axe tags 2.2's new A criteria with the AA ones it checks).
+WCAG_A_AND_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[dict]:
+    """What axe-core finds against WCAG A and AA on the page as it is now.
+
+    `page.evaluate` runs outside the page's Content-Security-Policy, so the
+    strict CSP stays on. axe needs scripts to run: for a page as a browser
+    without JavaScript shows it, see `without_page_scripts`.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE)
+    return page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+                   .then(results => results.violations.map(violation => ({
+                       id: violation.id, impact: violation.impact, help: violation.help,
+                       nodes: violation.nodes.map(node => node.target.join(" ") + ": " + node.failureSummary),
+                   })))""",
+        WCAG_A_AND_AA,
+    )
+
+
+def without_page_scripts(page) -> None:
+    """Load none of the portal's scripts on this page: it is then what a browser
+    without JavaScript shows (the portal has no inline script and no <noscript>),
+    while axe, run by Playwright, can still run; with scripts disabled it never finishes."""
+    page.route("**/static/*.js", lambda route: route.abort())
+
+
+def assert_accessible(page, state_name: str) -> None:
+    """Fail with a readable list if axe-core finds any WCAG A or AA violation in this state."""
+    # A step answered as a page may show its fields before the stylesheet has loaded;
+    # unstyled, every link and field is smaller than the 24 px WCAG 2.2 asks for.
+    page.wait_for_load_state("load")
+    # Likewise while htmx is still fetching or swapping (the header refreshes after a log-in),
+    # its buttons are dimmed on purpose: audit the state once it has settled.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
+        timeout=STEP_TIMEOUT_MS,
+    )
+    violations = axe_violations(page)
+    report = "\n".join(
+        f"  {violation['id']} ({violation['impact']}): {violation['help']}\n"
+        + "\n".join(f"    {node}" for node in violation["nodes"][:5])
+        for violation in violations
+    )
+    assert not violations, f"{state_name} at {page.url}: {len(violations)} axe violation(s)\n{report}"
