@@ -75,13 +75,19 @@ class CodeFlow:
     title: str = field(default="Check your inbox")
 
     def start(self, address: str, **pending) -> None:
-        """Begin the flow in this browser, and mail a code if the throttles allow."""
+        """Begin the flow in this browser, and mail a code if the throttles allow.
+
+        The claim on the throttles commits on its own; the flow, its code and
+        its mail then commit together, so a worker dying in between leaves
+        all of them or none.
+        """
         _forget_stale_records()
+        refusal = send_throttle.claim(address)
         binding = secrets.token_urlsafe(16)
         session[STATE_KEY] = {"purpose": self.purpose, "address": address, "binding": binding}
         session.pop(NOTICE_KEY, None)
         db.session.add(CodeFlowRecord(binding=binding, purpose=self.purpose, address=address, **pending))
-        if send_throttle.claim(address) is None:
+        if refusal is None:
             self._send(address)
         db.session.commit()
 
