@@ -9,11 +9,11 @@ address; a success clears its count.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .clock import now
+from .limits import value
 from .extensions import db
 from .models import AddressCounter, UTCDateTime
 
@@ -26,9 +26,6 @@ class Budget:
     most: str
     window: str | int
     lockout: str | None = None
-
-    def setting(self, value: str | int | None) -> int | None:
-        return current_app.config[value] if isinstance(value, str) else value
 
 
 LOGIN = Budget("login", most="LOGIN_MAX_FAILURES", window="LOGIN_FAILURE_WINDOW", lockout="LOGIN_LOCKOUT")
@@ -52,7 +49,7 @@ class Reservation:
 def reserve(address: str, budget: Budget) -> Reservation:
     _ensure_counter(address, budget.kind)
     moment = now()
-    window_start = moment - timedelta(seconds=budget.setting(budget.window))
+    window_start = moment - timedelta(seconds=value(budget.window))
     in_window = AddressCounter.window_started_at > window_start
     count = db.session.scalar(
         update(AddressCounter)
@@ -60,7 +57,7 @@ def reserve(address: str, budget: Budget) -> Reservation:
             AddressCounter.address == address,
             AddressCounter.kind == budget.kind,
             or_(AddressCounter.locked_until.is_(None), AddressCounter.locked_until <= moment),
-            or_(~in_window, AddressCounter.count < budget.setting(budget.most)),
+            or_(~in_window, AddressCounter.count < value(budget.most)),
         )
         .values(
             count=case((in_window, AddressCounter.count + 1), else_=1),
@@ -79,12 +76,12 @@ def reserve(address: str, budget: Budget) -> Reservation:
 def failed(reservation: Reservation) -> None:
     """The reserved try failed: the last one the budget allows locks the address."""
     budget = reservation.budget
-    if reservation.count < budget.setting(budget.most):
+    if reservation.count < value(budget.most):
         return
     counter = _counter(reservation.address, budget.kind)
-    lockout = budget.setting(budget.lockout)
+    lockout = value(budget.lockout)
     until = (now() + timedelta(seconds=lockout)) if lockout else \
-        counter.window_started_at + timedelta(seconds=budget.setting(budget.window))
+        counter.window_started_at + timedelta(seconds=value(budget.window))
     db.session.execute(update(AddressCounter).where(AddressCounter.id == counter.id)
                        .values(locked_until=until, count=0))
     db.session.commit()
@@ -118,7 +115,7 @@ def _open_again_at(address: str, budget: Budget) -> datetime:
     if counter.locked_until is not None and counter.locked_until > now():
         return counter.locked_until
     # The budget is spent by tries still being checked: at the latest, the window's end.
-    return counter.window_started_at + timedelta(seconds=budget.setting(budget.window))
+    return counter.window_started_at + timedelta(seconds=value(budget.window))
 
 
 def _counter(address: str, kind: str) -> AddressCounter:

@@ -7,6 +7,8 @@ and hosts; the per-client request limits live in Flask-Limiter's storage.
 """
 from dataclasses import dataclass
 
+from flask import current_app
+
 MINUTE = 60
 HOUR = 3600
 DAY = 24 * HOUR
@@ -39,3 +41,8 @@ LIMITS = (
 
 def defaults() -> dict:
     return {limit.setting: limit.default for limit in LIMITS}
+
+
+def value(number_or_setting: int | str | None) -> int | None:
+    """A limit given as a number, or as the name of the setting that holds it."""
+    return current_app.config[number_or_setting] if isinstance(number_or_setting, str) else number_or_setting

@@ -10,20 +10,21 @@ the answers reveal nothing. Every refusal says when a send will be possible.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from .clients import client_network
 from .clock import seconds_ago
 from .extensions import db
-from .limits import DAY, HOUR
+from .limits import DAY, HOUR, value
 from .models import CodeSend
 
 
 @dataclass(frozen=True)
 class Throttle:
-    setting: str
-    window: int | str  # seconds, or the setting that holds them
+    """At most `cap` sends in `window` seconds (each a number, or the setting that holds it)."""
+
+    cap: int | str
+    window: int | str
     per_network: bool = False
     reason: str = ""
 
@@ -33,8 +34,8 @@ THROTTLES = (
              reason="Too many codes were sent from your network."),
     Throttle("CODE_SENDS_PER_ADDRESS_PER_DAY", DAY, reason="Too many codes were sent to this address today."),
     Throttle("CODE_SENDS_PER_ADDRESS_PER_HOUR", HOUR, reason="Too many codes were sent to this address."),
+    Throttle(1, "CODE_RESEND_COOLDOWN"),  # the cooldown: the step's countdown says when, no reason needed
 )
-COOLDOWN = Throttle("", "CODE_RESEND_COOLDOWN")
 
 
 @dataclass(frozen=True)
@@ -66,18 +67,14 @@ def wait(address: str) -> Refusal | None:
 def _refusal(address: str, *others) -> Refusal | None:
     """The throttle that holds the longest, counting the sends that match `others`."""
     refusals = []
-    for throttle in (*THROTTLES, COOLDOWN):
-        cap = current_app.config[throttle.setting] if throttle.setting else 1
-        window = _seconds(throttle.window)
+    for throttle in THROTTLES:
+        cap, window = value(throttle.cap), value(throttle.window)
         matching = (CodeSend.client_ip == client_network()) if throttle.per_network else (CodeSend.address == address)
         times = _send_times(matching, *others, within=window)
         if window and len(times) >= cap:
             refusals.append(Refusal(throttle.reason, times[cap - 1] + timedelta(seconds=window)))
     return max(refusals, key=lambda refusal: refusal.open_again_at, default=None)
 
-
-def _seconds(window: int | str) -> int:
-    return current_app.config[window] if isinstance(window, str) else window
 
 
 def _send_times(*conditions, within: float) -> list[datetime]:

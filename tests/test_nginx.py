@@ -264,7 +264,8 @@ def test_a_body_over_the_portals_limit_is_refused_by_nginx(behind_nginx):
     assert answer.value.code == 413 and answer.value.headers["Server"].startswith("nginx")
 
 
-def test_gunicorn_access_log_never_shows_a_download_link(tmp_path):
+def gunicorn_access_log(tmp_path, path: str, headers: dict | None = None) -> str:
+    """Serve `wsgi:app` with gunicorn and the repository's gunicorn.conf.py, ask it `path` once; its access log."""
     port = free_port()
     log = tmp_path / "access.log"
     environment = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"), "PORTAL_MAIL_WORKER": "false"}
@@ -275,34 +276,21 @@ def test_gunicorn_access_log_never_shows_a_download_link(tmp_path):
     try:
         for _ in range(100):
             try:
-                fetch(f"http://127.0.0.1:{port}/d/SECRET-TOKEN.abc?x=1")
+                fetch(f"http://127.0.0.1:{port}{path}", headers)
                 break
             except OSError:
                 time.sleep(0.1)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
-    text = log.read_text()
+    return log.read_text()
+
+
+def test_gunicorn_access_log_never_shows_a_download_link(tmp_path):
+    text = gunicorn_access_log(tmp_path, "/d/SECRET-TOKEN.abc?x=1")
     assert "/d/[redacted]" in text
     assert "SECRET-TOKEN" not in text
 
 
 def test_gunicorn_access_log_names_the_request_id(tmp_path):
-    port = free_port()
-    log = tmp_path / "access.log"
-    environment = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"), "PORTAL_MAIL_WORKER": "false"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log), "wsgi:app"],
-        cwd=ROOT, env=environment, stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                fetch(f"http://127.0.0.1:{port}/healthz", {"X-Request-ID": "probe-17"})
-                break
-            except OSError:
-                time.sleep(0.1)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
-    assert "request_id=probe-17" in log.read_text()
+    assert "request_id=probe-17" in gunicorn_access_log(tmp_path, "/healthz", {"X-Request-ID": "probe-17"})
