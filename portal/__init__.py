@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, config, extensions, request_log, request_text, schema, security, templating
+from . import clock, config, extensions, i18n, request_log, request_text, schema, security, templating
 from .urls import RowIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.url_map.converters["id"] = RowIdConverter
     request_log.install(app)
     _init_extensions(app)
+    i18n.install(app)
     _register_blueprints(app)
     security.install(app)
     request_text.install(app)

@@ -3,6 +3,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import ngettext
 
 
 def system_now() -> datetime:
@@ -30,7 +31,7 @@ def wait_in_words(moment: datetime) -> str:
 def duration_in_words(seconds: float) -> str:
     seconds = max(1, math.ceil(seconds))
     if seconds < 120:
-        return f"{seconds} seconds"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
     if seconds < 120 * 60:
-        return f"{math.ceil(seconds / 60)} minutes"
-    return f"{math.ceil(seconds / 3600)} hours"
+        return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
+    return ngettext("%(num)d hour", "%(num)d hours", math.ceil(seconds / 3600))

@@ -13,6 +13,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import select, update
+from flask_babel import lazy_gettext as _l
 
 from .clock import now, seconds_ahead
 from .extensions import db
@@ -38,14 +39,13 @@ class Outcome(enum.Enum):
 
 MESSAGES = {
     Outcome.ACCEPTED: "",
-    Outcome.WRONG: "That code is not right. Check the email and try again.",
-    Outcome.TOO_MANY_TRIES: "Too many wrong tries: this code no longer works. "
-    "Choose “Send new code” to get a new one.",
-    Outcome.EXPIRED: "This code has expired. Choose “Send new code” to get a new one.",
-    Outcome.USED: "This code has already been used. "
-    "Choose “Send new code” to get a new one.",
-    Outcome.KILLED: "This code no longer works. Choose “Send new code” to get a new one.",
-    Outcome.REPLACED: "A newer code was sent; use the latest one.",
+    Outcome.WRONG: _l("That code is not right. Check the email and try again."),
+    Outcome.TOO_MANY_TRIES: _l("Too many wrong tries: this code no longer works. "
+                               "Choose “Send new code” to get a new one."),
+    Outcome.EXPIRED: _l("This code has expired. Choose “Send new code” to get a new one."),
+    Outcome.USED: _l("This code has already been used. Choose “Send new code” to get a new one."),
+    Outcome.KILLED: _l("This code no longer works. Choose “Send new code” to get a new one."),
+    Outcome.REPLACED: _l("A newer code was sent; use the latest one."),
 }
 
 

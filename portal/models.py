@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     # The `TERMS_VERSION` the person last accepted, and the use they stated then (see media/terms.py).
     terms_accepted_version: Mapped[str | None] = mapped_column(String(40))
     stated_use: Mapped[str | None] = mapped_column(String(20))
+    # "en" or "fr" (portal.i18n): the pages after log-in and every mail to the account are in it.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     codes: Mapped[list["OneTimeCode"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -156,6 +158,8 @@ class CodeFlowRecord(db.Model):
     pending_full_name: Mapped[str | None] = mapped_column(String(200))
     pending_organisation: Mapped[str | None] = mapped_column(String(200))
     pending_password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The language the flow was started in: a registration's account is created with it.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class AddressCounter(db.Model):

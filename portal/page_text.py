@@ -11,13 +11,14 @@ from pathlib import Path
 from flask import current_app, render_template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from flask_babel import lazy_gettext as _l
 
 # name (file and route) → title
 PAGES = {
-    "privacy": "Privacy notice",
-    "terms": "Terms of use",
-    "accessibility": "Accessibility",
-    "contact": "Contact",
+    "privacy": _l("Privacy notice"),
+    "terms": _l("Terms of use"),
+    "accessibility": _l("Accessibility"),
+    "contact": _l("Contact"),
 }
 # When both exist, the Markdown file wins: it is the safer of the two.
 SUFFIXES = (".md", ".html")

@@ -7,21 +7,22 @@ from typing import Callable
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import LazyString, lazy_gettext as _l
 
 log = logging.getLogger("portal.passwords")
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 
-HINT = (
-    f"The password must be at least {MIN_LENGTH} characters long, no spaces, "
-    "include upper/lowercase letters, numbers and symbols."
+HINT = _l(
+    "The password must be at least %(count)d characters long, no spaces, "
+    "include upper/lowercase letters, numbers and symbols.", count=MIN_LENGTH
 )
 
 
 @dataclass(frozen=True)
 class Rule:
-    message: str
+    message: LazyString
     is_met: Callable[[str], bool]
 
 
@@ -34,20 +35,20 @@ def _is_symbol(character: str) -> bool:
 
 
 RULES = (
-    Rule(f"Use at least {MIN_LENGTH} characters.", lambda p: len(p) >= MIN_LENGTH),
-    Rule(f"Use at most {MAX_LENGTH} characters.", lambda p: len(p) <= MAX_LENGTH),
-    Rule("Do not use spaces.", lambda p: not any(c.isspace() for c in p)),
-    Rule("Do not use control characters.", lambda p: not any(_is_control(c) and not c.isspace() for c in p)),
-    Rule("Include an uppercase letter.", lambda p: any(c.isupper() for c in p)),
-    Rule("Include a lowercase letter.", lambda p: any(c.islower() for c in p)),
-    Rule("Include a number.", lambda p: any(c.isdecimal() for c in p)),
-    Rule("Include a symbol.", lambda p: any(_is_symbol(c) for c in p)),
+    Rule(_l("Use at least %(count)d characters.", count=MIN_LENGTH), lambda p: len(p) >= MIN_LENGTH),
+    Rule(_l("Use at most %(count)d characters.", count=MAX_LENGTH), lambda p: len(p) <= MAX_LENGTH),
+    Rule(_l("Do not use spaces."), lambda p: not any(c.isspace() for c in p)),
+    Rule(_l("Do not use control characters."), lambda p: not any(_is_control(c) and not c.isspace() for c in p)),
+    Rule(_l("Include an uppercase letter."), lambda p: any(c.isupper() for c in p)),
+    Rule(_l("Include a lowercase letter."), lambda p: any(c.islower() for c in p)),
+    Rule(_l("Include a number."), lambda p: any(c.isdecimal() for c in p)),
+    Rule(_l("Include a symbol."), lambda p: any(_is_symbol(c) for c in p)),
 )
 
 
 def unmet_rules(password: str) -> list[str]:
-    """The message of every rule the password breaks, in the policy's order."""
-    return [rule.message for rule in RULES if not rule.is_met(password)]
+    """The message of every rule the password breaks, in the policy's order, in the request's language."""
+    return [str(rule.message) for rule in RULES if not rule.is_met(password)]
 
 
 @dataclass

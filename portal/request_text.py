@@ -12,6 +12,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, Request, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
+from flask_babel import lazy_gettext as _l
 
 from .htmx import render
 
@@ -22,12 +23,12 @@ REPLACEMENT_CHARACTER = "\ufffd"
 class UnreadableForm(BadRequest):
     """A body that says it is a form but cannot be parsed as one."""
 
-    title = "Your form could not be read"
-    message = "What you sent is not a form this page can read. Reload the page and try again."
+    title = _l("Your form could not be read")
+    message = _l("What you sent is not a form this page can read. Reload the page and try again.")
 
 
 class NotUTF8(UnreadableForm):
-    message = "Some of what you sent is not valid text (UTF-8). Check what you typed or pasted and try again."
+    message = _l("Some of what you sent is not valid text (UTF-8). Check what you typed or pasted and try again.")
 
 
 def is_utf8(encoded: bytes) -> bool:

@@ -4,6 +4,7 @@ import time
 from flask import request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from .clock import duration_in_words
 from .extensions import limiter
@@ -24,12 +25,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 ERROR_MESSAGES = {
-    400: ("Something was wrong with that request", "Please go back and try again."),
-    404: ("Page not found", "Check the address, or start again from the home page."),
-    405: ("Not allowed", "This page cannot be used that way."),
-    413: ("Too much data", "What you sent is too large. Please shorten it and try again."),
-    429: ("Too many attempts", "Too many attempts came from your network. Please try again in {wait}."),
-    500: ("Something went wrong", "An error on our side stopped this. Please try again in a moment."),
+    400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
+    404: (_l("Page not found"), _l("Check the address, or start again from the home page.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("Too much data"), _l("What you sent is too large. Please shorten it and try again.")),
+    429: (_l("Too many attempts"), _l("Too many attempts came from your network. Please try again in %(wait)s.")),
+    500: (_l("Something went wrong"), _l("An error on our side stopped this. Please try again in a moment.")),
 }
 
 
@@ -51,15 +52,15 @@ def csrf_error(error: CSRFError):
     return render(
         "_message.html",
         400,
-        title="Your form has expired",
-        message="For your security, forms expire. Reload the page and try again.",
+        title=_("Your form has expired"),
+        message=_("For your security, forms expire. Reload the page and try again."),
     )
 
 
 def http_error(error: HTTPException):
     title, message = ERROR_MESSAGES.get(error.code, (error.name, error.description))
     if error.code == 429:
-        message = message.format(wait=duration_in_words(_seconds_until_the_limit_resets()))
+        message = str(message) % {"wait": duration_in_words(_seconds_until_the_limit_resets())}
     return render("_message.html", error.code, title=title, message=message)
 
 

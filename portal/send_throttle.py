@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from flask_babel import lazy_gettext as _l
 
 from .clients import client_network
 from .clock import seconds_ago
@@ -31,9 +32,9 @@ class Throttle:
 
 THROTTLES = (
     Throttle("CODE_SENDS_PER_IP_PER_HOUR", HOUR, per_network=True,
-             reason="Too many codes were sent from your network."),
-    Throttle("CODE_SENDS_PER_ADDRESS_PER_DAY", DAY, reason="Too many codes were sent to this address today."),
-    Throttle("CODE_SENDS_PER_ADDRESS_PER_HOUR", HOUR, reason="Too many codes were sent to this address."),
+             reason=_l("Too many codes were sent from your network.")),
+    Throttle("CODE_SENDS_PER_ADDRESS_PER_DAY", DAY, reason=_l("Too many codes were sent to this address today.")),
+    Throttle("CODE_SENDS_PER_ADDRESS_PER_HOUR", HOUR, reason=_l("Too many codes were sent to this address.")),
     Throttle(1, "CODE_RESEND_COOLDOWN"),  # the cooldown: the step's countdown says when, no reason needed
 )
 

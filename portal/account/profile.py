@@ -8,9 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import codes
 from ..extensions import db
+from ..i18n import language_of
 from ..mail import outbox
 from ..media.models import Download, Rendition, Video
 from ..models import LoginSession, User
@@ -37,7 +40,8 @@ def change_email(user: User, new_address: str) -> bool:
     old_address = user.email
     user.email = new_address
     codes.kill(old_address)
-    outbox.enqueue(old_address, "email_changed", "Your email address was changed", new_address=masked(new_address))
+    outbox.enqueue(old_address, "email_changed", _l("Your email address was changed"), language=language_of(user),
+                   new_address=masked(new_address))
     try:
         db.session.commit()
     except IntegrityError:
@@ -66,7 +70,7 @@ def download_history(user: User, page: int = 1) -> tuple[list[DownloadLine], int
         .order_by(Download.at.desc(), Download.id.desc())
         .limit(DOWNLOADS_PER_PAGE).offset((page - 1) * DOWNLOADS_PER_PAGE)
     ).all()
-    lines = [DownloadLine(video_id, title or "A video no longer in the library", label or "—", at)
+    lines = [DownloadLine(video_id, title or _("A video no longer in the library"), label or "—", at)
              for video_id, title, label, at in rows]
     return lines, max(1, -(-total // DOWNLOADS_PER_PAGE))
 

@@ -3,6 +3,7 @@ import json
 
 from flask import Blueprint, abort, make_response, request, url_for
 from flask_login import current_user
+from flask_babel import gettext as _
 
 from ..auth import accounts, sessions
 from ..auth.flows import CHANGE_EMAIL
@@ -31,7 +32,7 @@ def overview():
     return render("account/_overview.html", form=ButtonForm(), notice=notices.pop(),
                   downloads=downloads, download_pages=pages, logins=profile.login_sessions(user),
                   this_login=sessions.current_login_id(), browser_name=profile.browser_name,
-                  title="My account")
+                  title=_("My account"))
 
 
 @blueprint.route("/details", methods=["GET", "POST"])
@@ -41,9 +42,9 @@ def details():
     form = DetailsForm(obj=current_user)
     if form.validate_on_submit():
         profile.update_details(account_user(), form.full_name.data, form.organisation.data)
-        tell("Your details were saved.")
+        tell(_("Your details were saved."))
         return advance(url_for("account.overview"))
-    return render_form("account/_details.html", form, title="Edit your details")
+    return render_form("account/_details.html", form, title=_("Edit your details"))
 
 
 @blueprint.route("/email", methods=["GET", "POST"])
@@ -55,7 +56,7 @@ def change_email():
     if form.validate_on_submit():
         CHANGE_EMAIL.start(accounts.normalise_email(form.email.data), user_id=current_user.id)
         return advance(url_for("account.confirm_email"))
-    return render_form("account/_email.html", form, title="Change email")
+    return render_form("account/_email.html", form, title=_("Change email"))
 
 
 @blueprint.route("/email/code", methods=["GET", "POST"])
@@ -82,9 +83,9 @@ def change_password():
         user = account_user()
         accounts.set_new_password(user, form.password.data)
         sessions.start(user)
-        tell("Your password has been changed. Other browsers were logged out.")
+        tell(_("Your password has been changed. Other browsers were logged out."))
         return advance(url_for("account.overview"))
-    return render_form("account/_password.html", form, title="Change password")
+    return render_form("account/_password.html", form, title=_("Change password"))
 
 
 @blueprint.post("/newsletter")
@@ -104,14 +105,14 @@ def downloads():
     lines, pages = profile.download_history(account_user(), page)
     if page > pages:
         abort(404)
-    return render("account/_downloads.html", downloads=lines, page_number=page, pages=pages, title="Your downloads")
+    return render("account/_downloads.html", downloads=lines, page_number=page, pages=pages, title=_("Your downloads"))
 
 
 @blueprint.post("/sessions/<id:login_id>/end")
 @members_only
 def end_session(login_id: int):
     sessions.end_one(account_user(), login_id)
-    tell("That browser was logged out.")
+    tell(_("That browser was logged out."))
     return advance(url_for("account.overview"))
 
 
@@ -119,7 +120,7 @@ def end_session(login_id: int):
 @members_only
 def end_other_sessions():
     sessions.end_others(account_user())
-    tell("Every other browser was logged out.")
+    tell(_("Every other browser was logged out."))
     return advance(url_for("account.overview"))
 
 
@@ -143,4 +144,4 @@ def delete():
         accounts.delete_account(account_user())
         sessions.end()
         return finish(url_for("pages.home"), trigger="auth-changed")
-    return render_form("account/_delete.html", form, title="Delete account")
+    return render_form("account/_delete.html", form, title=_("Delete account"))

@@ -3,6 +3,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, request, url_for
 from flask_login import current_user
+from flask_babel import gettext as _
 
 from ..auth import accounts
 from ..auth.flows import AUTH_CHANGED
@@ -42,7 +43,7 @@ def enter_second_factor():
             second_factor.complete(user)
             return finish(pop_next_page(), trigger=AUTH_CHANGED)
         form.code.errors.append(refusal)
-    return render_form("admin/_second_factor.html", form, title="Second factor")
+    return render_form("admin/_second_factor.html", form, title=_("Second factor"))
 
 
 @blueprint.route("/login/second-factor/set-up", methods=["GET", "POST"])
@@ -61,12 +62,12 @@ def set_up_second_factor():
             second_factor.complete(user)
             # Shown once, in answer to this post: they are nowhere else to be read.
             response = render("admin/_recovery_codes.html", recovery_codes=result, next_page=pop_next_page(),
-                              title="Your recovery codes")
+                              title=_("Your recovery codes"))
             response.headers["HX-Trigger"] = AUTH_CHANGED
             return response
         form.code.errors.append(result)
     return render_form("admin/_set_up.html", form, key=second_factor.spaced(factor.secret),
-                       qr_code=second_factor.qr_code_data_uri(user, factor), title="Set up your second factor")
+                       qr_code=second_factor.qr_code_data_uri(user, factor), title=_("Set up your second factor"))
 
 
 # --- The desk: read-mostly; every change is a POST (CSRF) written to the audit log ---
@@ -84,7 +85,7 @@ def desk():
                   most_downloaded={period: desk_data.most_downloaded(period) for period in desk_data.PERIODS},
                   unfound=searches.report(50), failed_mails=desk_data.failed_mails(), audit_log=audit.latest(),
                   recovery_codes_left=second_factor.recovery_codes_left(current_user),
-                  title="Admin desk")
+                  title=_("Admin desk"))
 
 
 @blueprint.get("/admin/most-downloaded.csv")
@@ -117,7 +118,7 @@ def account():
     email = request.args.get("email", "").strip()[:254]
     user = accounts.find_user(email) if email else None
     return render("admin/_account.html", page="admin/desk.html", email=email, user=user,
-                  state=users.state_of(user) if user else None, title="Account lookup")
+                  state=users.state_of(user) if user else None, title=_("Account lookup"))
 
 
 @blueprint.post("/admin/accounts/<id:user_id>/disable")

@@ -18,6 +18,7 @@ import segno
 from flask import current_app, session, url_for
 from flask_login import current_user
 from sqlalchemy import delete, func, select, update
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import address_limits
 from ..auth import sessions
@@ -34,8 +35,8 @@ RECOVERY_CODE_COUNT = 10
 # No 0/o, 1/l/i: a code copied from paper is read back right.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 RECOVERY_LENGTH = 10
-WRONG_CODE = "That code is not right. Enter the 6 digits your app shows now, or a recovery code."
-WRONG_SET_UP_CODE = "That code is not right. Enter the 6 digits your app shows now."
+WRONG_CODE = _l("That code is not right. Enter the 6 digits your app shows now, or a recovery code.")
+WRONG_SET_UP_CODE = _l("That code is not right. Enter the 6 digits your app shows now.")
 
 
 def is_required(user: User) -> bool:
@@ -150,8 +151,8 @@ def _counted(user: User, accepts, wrong_message: str) -> str | None:
     """Run the check `accepts` on a try reserved for the address; a refusal's text, or None."""
     reservation = address_limits.reserve(user.email, BUDGET)
     if not reservation.is_granted:
-        return ("Too many wrong codes for this account: it is locked for now. "
-                f"You can try again in {wait_in_words(reservation.open_again_at)}.")
+        return _("Too many wrong codes for this account: it is locked for now. "
+                 "You can try again in %(wait)s.", wait=wait_in_words(reservation.open_again_at))
     if accepts():
         db.session.commit()
         address_limits.succeeded(reservation)

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
+from flask_babel import gettext as _
 
 from .. import address_limits, passwords
 from ..auth import accounts, sessions
@@ -49,18 +50,18 @@ def state_of(user: User) -> list[tuple[str, str]]:
     factor = second_factor.factor_of(user)
     locks = db.session.scalars(select(AddressCounter).where(AddressCounter.address == user.email)).all()
     return [
-        ("Email", user.email), ("Name", user.full_name), ("Organisation", user.organisation or "-"),
-        ("Role", user.role), ("Created", _date(user.created_at)), ("Verified", _date(user.verified_at)),
-        ("Disabled", _date(user.disabled_at)),
-        ("Newsletter", f"since {_date(user.newsletter_subscribed_at)}" if user.is_subscribed else "no"),
-        ("Second factor", "set up" if factor and factor.confirmed_at else ("being set up" if factor else "none")),
-        ("Recovery codes left", str(second_factor.recovery_codes_left(user)) if factor else "-"),
-        ("Sessions", str(count(select(LoginSession.id).where(LoginSession.user_id == user.id)))),
-        ("Downloads", str(count(select(Download.id).where(Download.user_id == user.id)))),
-        ("Code sends counted", str(count(select(CodeSend.id).where(CodeSend.address == user.email)))),
-        ("Failed tries counted", ", ".join(
-            f"{lock.kind} {lock.count}" + (f" (locked until {_date(lock.locked_until)})" if _is_locked(lock) else "")
-            for lock in locks) or "none"),
+        (_("Email"), user.email), (_("Name"), user.full_name), (_("Organisation"), user.organisation or "-"),
+        (_("Role"), user.role), (_("Created"), _date(user.created_at)), (_("Verified"), _date(user.verified_at)),
+        (_("Disabled"), _date(user.disabled_at)),
+        (_("Newsletter"), _("since %(date)s", date=_date(user.newsletter_subscribed_at)) if user.is_subscribed else _("no")),
+        (_("Second factor"), _("set up") if factor and factor.confirmed_at else (_("being set up") if factor else _("none"))),
+        (_("Recovery codes left"), str(second_factor.recovery_codes_left(user)) if factor else "-"),
+        (_("Sessions"), str(count(select(LoginSession.id).where(LoginSession.user_id == user.id)))),
+        (_("Downloads"), str(count(select(Download.id).where(Download.user_id == user.id)))),
+        (_("Code sends counted"), str(count(select(CodeSend.id).where(CodeSend.address == user.email)))),
+        (_("Failed tries counted"), ", ".join(
+            f"{lock.kind} {lock.count}" + (_(" (locked until %(date)s)", date=_date(lock.locked_until)) if _is_locked(lock) else "")
+            for lock in locks) or _("none")),
     ]
 
 

@@ -6,10 +6,12 @@ in the same transaction).
 import logging
 
 from sqlalchemy import delete, select
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import address_limits, codes, passwords
 from ..clock import now, wait_in_words
 from ..extensions import db
+from ..i18n import language_of
 from ..mail import outbox
 from ..models import CodeFlowRecord, OneTimeCode, OutboxMail, User
 from . import sessions
@@ -17,8 +19,8 @@ from . import sessions
 # Security events, for the admin; never a password, code or token.
 log = logging.getLogger("portal.accounts")
 
-WRONG_LOGIN = "The email or password is not right."
-WRONG_CURRENT_PASSWORD = "That is not your current password."
+WRONG_LOGIN = _l("The email or password is not right.")
+WRONG_CURRENT_PASSWORD = _l("That is not your current password.")
 
 
 def normalise_email(email: str) -> str:
@@ -53,6 +55,7 @@ def complete_registration(address: str, user: User | None, record: CodeFlowRecor
     user.full_name = record.pending_full_name
     user.organisation = record.pending_organisation
     user.verified_at = user.verified_at or now()
+    user.language = record.language or user.language
     db.session.flush()
     log.info("account %s created with a verified address", user.id)
     return user
@@ -84,9 +87,9 @@ def check_password(address: str, password: str, user: User | None,
 
 
 def locked_message(until) -> str:
-    return ("Too many failed log-ins for this address: it is locked for now. "
-            f"You can log in again in {wait_in_words(until)}, or reset your password "
-            "with a code sent by mail to get in now.")
+    return _("Too many failed log-ins for this address: it is locked for now. "
+             "You can log in again in %(wait)s, or reset your password "
+             "with a code sent by mail to get in now.", wait=wait_in_words(until))
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
@@ -113,7 +116,7 @@ def set_new_password(user: User, password: str) -> None:
     sessions.end_all(user)
     codes.kill(user.email)
     log.info("password replaced for account %s; its sessions and codes ended", user.id)
-    outbox.enqueue(user.email, "password_changed", "Your password was changed")
+    outbox.enqueue(user.email, "password_changed", _l("Your password was changed"), language=language_of(user))
     db.session.commit()
     address_limits.clear(user.email, address_limits.LOGIN)
 
@@ -128,7 +131,7 @@ def delete_account(user: User) -> None:
     becomes NULL). A verified address is told by mail; one never proved is
     not mailed, as it may not be the registrant's.
     """
-    address, user_id, was_verified = user.email, user.id, user.is_verified
+    address, user_id, was_verified, language = user.email, user.id, user.is_verified, language_of(user)
     sessions.end_all(user)
     db.session.execute(delete(OneTimeCode).where(OneTimeCode.address == address))
     db.session.execute(delete(CodeFlowRecord).where(CodeFlowRecord.address == address))
@@ -136,6 +139,6 @@ def delete_account(user: User) -> None:
     db.session.delete(user)
     db.session.flush()
     if was_verified:
-        outbox.enqueue(address, "account_deleted", "Your account was deleted")
+        outbox.enqueue(address, "account_deleted", _l("Your account was deleted"), language=language)
     log.info("account %s deleted", user_id)
     db.session.commit()

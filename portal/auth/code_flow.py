@@ -19,16 +19,18 @@ from typing import Callable
 
 from flask import current_app, session
 from sqlalchemy import delete, select
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import address_limits, codes, send_throttle
 from ..clock import now, wait_in_words
 from ..extensions import db
+from ..i18n import current_language, language_of
 from ..mail import outbox
 from ..models import CodeFlowRecord, OneTimeCode, User
 
 STATE_KEY = "code_flow"
 NOTICE_KEY = "code_flow_notice"
-RESENT = "We have sent a new code. Codes sent before it no longer work."
+RESENT = _l("We have sent a new code. Codes sent before it no longer work.")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class CodeFlow:
     # The mail (template, subject) that goes instead of a code to an address
     # that doesn't get one, if any: given its account (None: no account).
     notice: Callable[[str, User | None], tuple[str, str] | None] = lambda address, user: None
-    title: str = field(default="Check your inbox")
+    title: str = field(default=_l("Check your inbox"))
 
     def start(self, address: str, **pending) -> None:
         """Begin the flow in this browser, and mail a code if the throttles allow.
@@ -86,7 +88,8 @@ class CodeFlow:
         binding = secrets.token_urlsafe(16)
         session[STATE_KEY] = {"purpose": self.purpose, "address": address, "binding": binding}
         session.pop(NOTICE_KEY, None)
-        db.session.add(CodeFlowRecord(binding=binding, purpose=self.purpose, address=address, **pending))
+        db.session.add(CodeFlowRecord(binding=binding, purpose=self.purpose, address=address,
+                                      language=current_language(), **pending))
         if refusal is None:
             self._send(address)
         db.session.commit()
@@ -107,7 +110,7 @@ class CodeFlow:
         if refusal is None:
             self._send(state["address"])
             db.session.commit()
-        session[NOTICE_KEY] = RESENT if refusal is None else refusal.reason
+        session[NOTICE_KEY] = str(RESENT if refusal is None else refusal.reason)
         return True
 
     def check(self, submitted: str) -> Accepted | str:
@@ -115,8 +118,8 @@ class CodeFlow:
         state = self._state()
         reservation = address_limits.reserve(state["address"], address_limits.CODE_GUESSES)
         if not reservation.is_granted:
-            return "Too many wrong codes were entered for this address today. " \
-                   f"You can try again in {wait_in_words(reservation.open_again_at)}."
+            return _("Too many wrong codes were entered for this address today. "
+                     "You can try again in %(wait)s.", wait=wait_in_words(reservation.open_again_at))
         outcome, code = codes.check(state["address"], self.purpose, submitted)
         if outcome is codes.Outcome.ACCEPTED:
             # The code is spent in the transaction that does what it unlocks:
@@ -157,15 +160,18 @@ class CodeFlow:
         user = db.session.scalar(select(User).where(User.email == address))
         minutes = current_app.config["CODE_LIFETIME"] // 60
         gets_code, notice = self.gets_code(user), self.notice(address, user)  # both asked on every path
+        language = language_of(user)
         if gets_code:
             code = codes.issue(address, self.purpose, user=user)
-            outbox.enqueue(address, self.mail_template, self.mail_subject, code=code, minutes=minutes)
+            outbox.enqueue(address, self.mail_template, self.mail_subject, language=language, code=code,
+                           minutes=minutes)
             return
         code = codes.issue(address, self.purpose, decoy=True)
         if notice:
-            outbox.enqueue(address, *notice)
+            outbox.enqueue(address, *notice, language=language)
         else:
-            outbox.enqueue(address, self.mail_template, self.mail_subject, decoy=True, code=code, minutes=minutes)
+            outbox.enqueue(address, self.mail_template, self.mail_subject, decoy=True, language=language, code=code,
+                           minutes=minutes)
 
 
 def _forget_stale_records() -> None:

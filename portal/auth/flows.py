@@ -5,6 +5,7 @@ its texts, its mail, its endpoints and what an accepted code does.
 """
 from flask import current_app, session
 from sqlalchemy import select
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..account import notices, profile
 from ..clock import now
@@ -34,7 +35,7 @@ def _allow_new_password(address: str, user: User | None, record: CodeFlowRecord)
 
 def _registration_attempt(address: str, user: User | None) -> tuple[str, str] | None:
     if user is not None and user.is_verified:
-        return "registration_attempt", "Someone tried to register with your address"
+        return "registration_attempt", _l("Someone tried to register with your address")
     return None
 
 
@@ -44,16 +45,16 @@ def _reset_before_registering(address: str, user: User | None) -> tuple[str, str
                                                                 CodeFlowRecord.purpose == VERIFY_EMAIL.purpose)
                                 .limit(1))
     if user is None and waiting is not None:
-        return "reset_unfinished_registration", "Finish creating your account"
+        return "reset_unfinished_registration", _l("Finish creating your account")
     return None
 
 
 VERIFY_EMAIL = CodeFlow(
     purpose="verify",
-    eyebrow="Create an account",
-    intro="Enter the code to verify your account.",
+    eyebrow=_l("Create an account"),
+    intro=_l("Enter the code to verify your account."),
     mail_template="verify_code",
-    mail_subject="Your verification code",
+    mail_subject=_l("Your verification code"),
     start_endpoint="auth.register",
     step_endpoint="auth.verify",
     resend_endpoint="auth.resend_verify_code",
@@ -64,10 +65,10 @@ VERIFY_EMAIL = CodeFlow(
 
 RESET_PASSWORD = CodeFlow(
     purpose="reset",
-    eyebrow="Reset password",
-    intro="Enter the code to verify your account.",
+    eyebrow=_l("Reset password"),
+    intro=_l("Enter the code to verify your account."),
     mail_template="reset_code",
-    mail_subject="Your password reset code",
+    mail_subject=_l("Your password reset code"),
     start_endpoint="auth.reset",
     step_endpoint="auth.reset_code",
     resend_endpoint="auth.resend_reset_code",
@@ -80,24 +81,24 @@ RESET_PASSWORD = CodeFlow(
 def _move_to_new_address(address: str, user: User | None, record: CodeFlowRecord) -> Accepted:
     account = db.session.get(User, record.user_id)
     if account is not None and profile.change_email(account, address):
-        notices.tell(f"Your email address is now {address}.")
+        notices.tell(_("Your email address is now %(address)s.", address=address))
     else:
-        notices.tell("Your email address could not be changed. Please try again.")
+        notices.tell(_("Your email address could not be changed. Please try again."))
     return Accepted("account.overview", trigger=AUTH_CHANGED)
 
 
 def _new_address_taken(address: str, user: User | None) -> tuple[str, str] | None:
     if user is not None:
-        return "email_change_attempt", "Someone tried to use your address for another account"
+        return "email_change_attempt", _l("Someone tried to use your address for another account")
     return None
 
 
 CHANGE_EMAIL = CodeFlow(
     purpose="new_email",
-    eyebrow="Change email",
-    intro="Enter the code to confirm your new address.",
+    eyebrow=_l("Change email"),
+    intro=_l("Enter the code to confirm your new address."),
     mail_template="new_email_code",
-    mail_subject="Confirm your new email address",
+    mail_subject=_l("Confirm your new email address"),
     start_endpoint="account.change_email",
     step_endpoint="account.confirm_email",
     resend_endpoint="account.resend_email_code",

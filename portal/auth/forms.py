@@ -1,5 +1,6 @@
 """The forms of the account dialogs; the password rules come from `passwords`."""
 from flask_login import current_user
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
@@ -10,13 +11,13 @@ from . import accounts
 
 def no_control_characters(form, field):
     if field.data and any(ord(c) < 32 or ord(c) == 127 for c in field.data):
-        raise ValidationError("Remove the control characters from this field.")
+        raise ValidationError(_l("Remove the control characters from this field."))
 
 
 def meets_password_policy(form, field):
     """Name every unmet rule in a message of its own."""
     if not field.data:
-        raise ValidationError("Enter a password.")
+        raise ValidationError(_l("Enter a password."))
     field.errors.extend(passwords.unmet_rules(field.data))
 
 
@@ -24,34 +25,34 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def email_field(label="Email"):
+def email_field(label=_l("Email")):
     return EmailField(
         label,
         filters=[strip],
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254, message="An email address has at most 254 characters."),
-            Email("Enter an email address like name@example.org."),
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(_l("Enter an email address like name@example.org.")),
         ],
     )
 
 
-def new_password_fields(label="Password", confirm_label="Confirm password"):
+def new_password_fields(label=_l("Password"), confirm_label=_l("Confirm password")):
     password = PasswordField(label, validators=[meets_password_policy])
     confirm = PasswordField(
         confirm_label,
-        validators=[DataRequired("Enter the password again."), EqualTo("password", "Passwords must match")],
+        validators=[DataRequired(_l("Enter the password again.")), EqualTo("password", _l("Passwords must match"))],
     )
     return password, confirm
 
 
 def full_name_field():
     return StringField(
-        "Full name",
+        _l("Full name"),
         filters=[strip],
         validators=[
-            DataRequired("Enter your full name."),
-            Length(max=200, message="Use at most 200 characters."),
+            DataRequired(_l("Enter your full name.")),
+            Length(max=200, message=_l("Use at most 200 characters.")),
             no_control_characters,
         ],
     )
@@ -59,9 +60,9 @@ def full_name_field():
 
 def organisation_field():
     return StringField(
-        "Organisation",
+        _l("Organisation"),
         filters=[strip],
-        validators=[Optional(), Length(max=200, message="Use at most 200 characters."), no_control_characters],
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters.")), no_control_characters],
     )
 
 
@@ -73,8 +74,8 @@ def is_current_password(form, field):
         raise ValidationError(refusal)
 
 
-def current_password_field(label="Current password"):
-    return PasswordField(label, validators=[DataRequired("Enter your current password."), is_current_password])
+def current_password_field(label=_l("Current password")):
+    return PasswordField(label, validators=[DataRequired(_l("Enter your current password.")), is_current_password])
 
 
 class RegisterForm(PortalForm):
@@ -86,18 +87,18 @@ class RegisterForm(PortalForm):
 
 class CodeForm(PortalForm):
     code = StringField(
-        "Verification code",
+        _l("Verification code"),
         filters=[lambda value: value.replace(" ", "") if isinstance(value, str) else value],
         validators=[
-            DataRequired("Enter the code from the email."),
-            Regexp(r"^[0-9]{6}$", message="The code is the 6 digits from the email."),
+            DataRequired(_l("Enter the code from the email.")),
+            Regexp(r"^[0-9]{6}$", message=_l("The code is the 6 digits from the email.")),
         ],
     )
 
 
 class LoginForm(PortalForm):
     email = email_field()
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    password = PasswordField(_l("Password"), validators=[DataRequired("Enter your password.")])
 
 
 class ResetRequestForm(PortalForm):
@@ -105,12 +106,12 @@ class ResetRequestForm(PortalForm):
 
 
 class NewPasswordForm(PortalForm):
-    password, confirm = new_password_fields("New password", "Confirm new password")
+    password, confirm = new_password_fields(_l("New password"), _l("Confirm new password"))
 
 
 class ChangePasswordForm(PortalForm):
     current_password = current_password_field()
-    password, confirm = new_password_fields("New password", "Confirm new password")
+    password, confirm = new_password_fields(_l("New password"), _l("Confirm new password"))
 
 
 class DetailsForm(PortalForm):
@@ -119,12 +120,12 @@ class DetailsForm(PortalForm):
 
 
 class ChangeEmailForm(PortalForm):
-    email = email_field("New email address")
+    email = email_field(_l("New email address"))
     current_password = current_password_field()
 
 
 class DeleteAccountForm(PortalForm):
-    password = current_password_field("Password")
+    password = current_password_field(_l("Password"))
 
 
 class ButtonForm(PortalForm):

@@ -1,6 +1,7 @@
 """One small view per step of the account dialogs: form, one call, render."""
 from flask import Blueprint, request, url_for
 from flask_login import current_user
+from flask_babel import gettext as _
 
 from ..admin import second_factor
 from ..clients import login_limit
@@ -36,7 +37,7 @@ def register():
         details = accounts.registration(form.full_name.data, form.password.data, form.organisation.data)
         VERIFY_EMAIL.start(email, **details)
         return advance(url_for("auth.verify"))
-    return render_form("auth/_register.html", form, title="Create an account", waiting=VERIFY_EMAIL.resume())
+    return render_form("auth/_register.html", form, title=_("Create an account"), waiting=VERIFY_EMAIL.resume())
 
 
 @blueprint.route("/verify", methods=["GET", "POST"])
@@ -112,7 +113,7 @@ def login():
             sessions.start(user)
             return finish(pop_next_page(), trigger=AUTH_CHANGED)
         form.password.errors.append(refusal)
-    return render_form("auth/_login.html", form, title="Log in", waiting=VERIFY_EMAIL.resume())
+    return render_form("auth/_login.html", form, title=_("Log in"), waiting=VERIFY_EMAIL.resume())
 
 
 @blueprint.post("/logout")
@@ -128,7 +129,7 @@ def reset():
     if form.validate_on_submit():
         RESET_PASSWORD.start(accounts.normalise_email(form.email.data))
         return advance(url_for("auth.reset_code"))
-    return render_form("auth/_reset.html", form, title="Reset password")
+    return render_form("auth/_reset.html", form, title=_("Reset password"))
 
 
 @blueprint.route("/reset/password", methods=["GET", "POST"])
@@ -142,10 +143,10 @@ def new_password():
         accounts.set_new_password(user, form.password.data)
         reset_done()
         return advance(url_for("auth.password_updated"), trigger=AUTH_CHANGED)
-    return render_form("auth/_new_password.html", form, title="Create a new password")
+    return render_form("auth/_new_password.html", form, title=_("Create a new password"))
 
 
 @blueprint.get("/reset/done")
 def password_updated():
     return render("auth/_password_updated.html", login_url=url_for("auth.login", next=next_page()),
-                  title="Password updated")
+                  title=_("Password updated"))

@@ -2,14 +2,15 @@
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
+from flask_babel import lazy_gettext as _l
 
 from ..form_base import PortalForm
 from . import terms
 
 
 class AcceptTermsForm(PortalForm):
-    stated_use = RadioField("What will you use the files for?", choices=[SelectChoice(value, label) for value, label in terms.STATED_USES],
-                            validators=[InputRequired("Choose what you will use the files for.")])
+    stated_use = RadioField(_l("What will you use the files for?"), choices=[SelectChoice(value, label) for value, label in terms.STATED_USES],
+                            validators=[InputRequired(_l("Choose what you will use the files for."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 """Catalogue, video pages, posters and downloads."""
 from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
 from flask_login import current_user
+from flask_babel import gettext as _
 
 from ..admin import searches
 from ..extensions import db
@@ -30,7 +31,7 @@ def catalogue_page():
     searches.record_if_nothing_found(query, tag, year, listing.total)
 
     def page(**context):
-        title = f"Search: {query}" if query else "Video library"
+        title = _("Search: %(query)s", query=query) if query else _("Video library")
         return render("media/_listing.html", page="media/catalogue.html", listing=listing, query=query,
                       tag=tag, year=year, title=title, **context).get_data(as_text=True)
 
@@ -119,7 +120,7 @@ def accept_terms():
 
 def _terms_step(form, next_path: str):
     return render_form("media/_terms.html", form, next_path=next_path,
-                       version=terms.current_version(), title="Terms of use")
+                       version=terms.current_version(), title=_("Terms of use"))
 
 
 @blueprint.get("/videos/<id:video_id>/links.txt")
@@ -183,18 +184,18 @@ def linked_download(token: str, name: str | None = None):
         return render(
             "_message.html",
             403,
-            title="This download link no longer works",
-            message="Links expire, and stop working when the password changes. "
-            "Copy a new link from the video page.",
+            title=_("This download link no longer works"),
+            message=_("Links expire, and stop working when the password changes. "
+                      "Copy a new link from the video page."),
         )
     user, rendition_id = resolved
     if terms.needs_acceptance(user):
         return render(
             "_message.html",
             403,
-            title="Accept the new terms of use first",
-            message="The terms of use have changed. Log in on the site and download a file once to accept them; "
-            "this link works again after that.",
+            title=_("Accept the new terms of use first"),
+            message=_("The terms of use have changed. Log in on the site and download a file once to accept them; "
+                      "this link works again after that."),
         )
     rendition = db.get_or_404(Rendition, rendition_id)
     if name is not None and name != link_lists.file_name(rendition):

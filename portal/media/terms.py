@@ -6,16 +6,17 @@ A personal link cannot ask (a download manager has no button to click), so
 it is refused until its account accepts on the site.
 """
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import User
 
 # What a person may state as the use of the files: (stored value, label).
 STATED_USES = [
-    ("news report", "News report"),
-    ("documentary", "Documentary"),
-    ("education", "Education"),
-    ("other", "Other"),
+    ("news report", _l("News report")),
+    ("documentary", _l("Documentary")),
+    ("education", _l("Education")),
+    ("other", _l("Other")),
 ]
 
 

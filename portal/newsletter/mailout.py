@@ -11,6 +11,7 @@ from typing import Callable
 from sqlalchemy import exists, select
 
 from ..extensions import db
+from ..i18n import language_of
 from ..mail import outbox
 from ..models import User
 from .models import NewsletterRecipient, NewsletterSend
@@ -45,7 +46,8 @@ def queue(send: NewsletterSend, progress: Callable[[int], None] = lambda _: None
     while batch := db.session.scalars(waiting(send).limit(BATCH)).all():
         for user in batch:
             mail = outbox.enqueue(user.email, "newsletter", send.subject, text_body=send.text_body,
-                                  html_body=send.html_body, **unsubscribe_mail_parts(user))
+                                  html_body=send.html_body, language=language_of(user),
+                                  **unsubscribe_mail_parts(user))
             db.session.flush()
             db.session.add(NewsletterRecipient(send_id=send.id, user_id=user.id, outbox_id=mail.id))
         db.session.commit()

@@ -1,5 +1,6 @@
 """Unsubscribing from a newsletter mail, without logging in."""
 from flask import Blueprint, request
+from flask_babel import gettext as _
 
 from ..extensions import csrf
 from ..htmx import render
@@ -17,10 +18,10 @@ def unsubscribe(token: str):
     Link scanners only GET, so they never unsubscribe anyone."""
     user = subscriptions.user_of(token)
     if user is None:
-        return render("_message.html", 404, title="This link does not work",
-                      message="Check that the whole link was copied from the mail.")
+        return render("_message.html", 404, title=_("This link does not work"),
+                      message=_("Check that the whole link was copied from the mail."))
     if request.method == "POST":
         subscriptions.unsubscribe(user)
-        return render("newsletter/_unsubscribed.html", email=user.email, title="Unsubscribed")
+        return render("newsletter/_unsubscribed.html", email=user.email, title=_("Unsubscribed"))
     return render("newsletter/_unsubscribe.html", email=user.email, is_subscribed=user.is_subscribed,
-                  title="Unsubscribe from the newsletter")
+                  title=_("Unsubscribe from the newsletter"))

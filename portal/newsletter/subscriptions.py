@@ -5,9 +5,11 @@ import hmac
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
+from flask_babel import lazy_gettext as _l
 
 from ..clock import now
 from ..extensions import db
+from ..i18n import language_of
 from ..mail import outbox
 from ..models import OutboxMail, User
 from ..urls import public_url
@@ -21,8 +23,8 @@ def subscribe(user: User, source: str) -> None:
         return
     user.newsletter_subscribed_at = now()
     user.newsletter_consent_source = source
-    outbox.enqueue(user.email, "newsletter_welcome", "You are subscribed to our newsletter",
-                   **unsubscribe_mail_parts(user))
+    outbox.enqueue(user.email, "newsletter_welcome", _l("You are subscribed to our newsletter"),
+                   language=language_of(user), **unsubscribe_mail_parts(user))
     db.session.commit()
 
 

@@ -1,0 +1,114 @@
+"""The portal's languages: which one a request is in, the switch, and mail in a person's language.
+
+A request's language is, in this order: the choice made with the header's
+switch (a cookie, so it holds before log-in), the language kept on the
+logged-in account, the best match of `Accept-Language`, English. The
+address of a page never carries it, so every page answers
+`Vary: Accept-Language, Cookie`.
+"""
+from contextlib import contextmanager
+
+from babel import Locale
+from flask import Blueprint, current_app, g, has_request_context, redirect, request
+from flask_babel import Babel, force_locale, get_locale
+from flask_login import current_user
+
+from .extensions import db
+from .navigation import safe_next
+
+SUPPORTED = ("en", "fr")
+DEFAULT = "en"
+COOKIE = "language"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+babel = Babel()
+blueprint = Blueprint("i18n", __name__)
+
+
+def _supported(language: str | None) -> str | None:
+    return language if language in SUPPORTED else None
+
+
+def select_language() -> str:
+    """Flask-Babel's locale selector (outside a request, as in a command: English)."""
+    if not has_request_context():
+        return DEFAULT
+    account_language = current_user.language if current_user.is_authenticated else None
+    return (_supported(request.cookies.get(COOKIE)) or _supported(account_language)
+            or request.accept_languages.best_match(SUPPORTED) or DEFAULT)
+
+
+def current_language() -> str:
+    """The language of this request, or of the `in_language` block around it."""
+    locale = get_locale()
+    return locale.language if locale else DEFAULT
+
+
+def language_of(user) -> str:
+    """The language to write to an account in: its own, else the request's."""
+    return _supported(getattr(user, "language", None)) or current_language()
+
+
+@contextmanager
+def in_language(language: str | None):
+    """Render (a mail, say) in `language`; None keeps the request's."""
+    with force_locale(_supported(language) or current_language()):
+        yield
+
+
+def other_language() -> dict:
+    """What the header's switch offers: the language this page is not in, named in itself."""
+    code = next(code for code in SUPPORTED if code != current_language())
+    return {"code": code, "name": Locale.parse(code).get_display_name(code).capitalize()}
+
+
+def format_size(size: int) -> str:
+    """A file size as people read it: 1.5 MB in English, 1,5 Mo in French."""
+    from flask_babel import format_decimal, gettext
+
+    units = (gettext("%(size)s bytes"), gettext("%(size)s kB"), gettext("%(size)s MB"), gettext("%(size)s GB"))
+    value, unit = float(size), 0
+    while value >= 1000 and unit < len(units) - 1:
+        value, unit = value / 1000, unit + 1
+    pattern = "#,##0" if unit == 0 else "#,##0.0"
+    return units[unit] % {"size": format_decimal(value, format=pattern)}
+
+
+@blueprint.post("/language")
+def switch():
+    """The header's switch: remember the choice, on the account too, and show the same page again."""
+    from flask_babel import gettext
+
+    from .htmx import render
+
+    language = _supported(request.form.get("language"))
+    if language is None:
+        return render("_message.html", 400, title=gettext("Unknown language"),
+                      message=gettext("Choose English or Français in the header."))
+    if current_user.is_authenticated:
+        current_user.language = language
+        db.session.commit()
+    response = redirect(safe_next(request.form.get("next")) or "/", 303)
+    response.set_cookie(COOKIE, language, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _forget_the_previous_requests_language() -> None:
+    """Flask-Babel keeps the locale on `g`, which an outer app context (a test's) shares between requests."""
+    g.pop("_flask_babel", None)
+
+
+def _vary_on_the_language(response):
+    if request.endpoint != "static":
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def install(app) -> None:
+    babel.init_app(app, locale_selector=select_language, default_locale=DEFAULT, default_timezone="UTC")
+    app.before_request(_forget_the_previous_requests_language)
+    app.after_request(_vary_on_the_language)
+    app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(current_language=current_language, other_language=other_language)
+    app.jinja_env.filters["file_size"] = format_size
