@@ -10,7 +10,8 @@ from contextlib import contextmanager
 
 from babel import Locale
 from flask import Blueprint, current_app, g, has_request_context, redirect, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import (Babel, force_locale, format_date, format_datetime, format_decimal, get_locale, gettext,
+                         lazy_gettext as _l, ngettext)
 from flask_login import current_user
 
 from .extensions import db
@@ -63,22 +64,27 @@ def other_language() -> dict:
 
 
 def format_size(size: int) -> str:
-    """A file size as people read it: 1.5 MB in English, 1,5 Mo in French."""
-    from flask_babel import format_decimal, gettext
+    """A file size in powers of 1000, as Jinja's `filesizeformat` counts: "1.2 MB", "1,2 Mo"."""
+    if size < 1000:
+        return ngettext("%(num)s Byte", "%(num)s Bytes", size)
+    units = (_l("%(size)s kB"), _l("%(size)s MB"), _l("%(size)s GB"), _l("%(size)s TB"))
+    power = next((power for power in range(1, len(units)) if size < 1000 ** (power + 1)), len(units))
+    return str(units[power - 1]) % {"size": format_decimal(size / 1000 ** power, format="0.0")}
 
-    units = (gettext("%(size)s bytes"), gettext("%(size)s kB"), gettext("%(size)s MB"), gettext("%(size)s GB"))
-    value, unit = float(size), 0
-    while value >= 1000 and unit < len(units) - 1:
-        value, unit = value / 1000, unit + 1
-    pattern = "#,##0" if unit == 0 else "#,##0.0"
-    return units[unit] % {"size": format_decimal(value, format=pattern)}
+
+def day(moment) -> str:
+    """"25 November 2026", "25 novembre 2026"."""
+    return format_date(moment, "d MMMM y")
+
+
+def day_and_time(moment) -> str:
+    """"25 November 2026, 14:05" (UTC), "25 novembre 2026, 14:05"."""
+    return format_datetime(moment, "d MMMM y, HH:mm")
 
 
 @blueprint.post("/language")
 def switch():
     """The header's switch: remember the choice, on the account too, and show the same page again."""
-    from flask_babel import gettext
-
     from .htmx import render
 
     language = _supported(request.form.get("language"))
@@ -111,4 +117,4 @@ def install(app) -> None:
     app.after_request(_vary_on_the_language)
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(current_language=current_language, other_language=other_language)
-    app.jinja_env.filters["file_size"] = format_size
+    app.jinja_env.filters.update(file_size=format_size, day=day, day_and_time=day_and_time)

@@ -3,15 +3,18 @@
 `instance/pages/<name>.md` is Markdown with raw HTML turned off (any tag in it
 shows as text); `instance/pages/<name>.html` is the admin's own HTML, used as
 written (the CSP still stops any script in it). With neither, the default in
-`templates/pages/default_<name>.md` is rendered with the portal's settings.
+`templates/pages/default_<name>.md` (or its translation, `default_<name>.fr.md`)
+is rendered with the portal's settings.
 """
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, render_template
 from markdown_it import MarkdownIt
-from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from .i18n import current_language
 
 # name (file and route) → title
 PAGES = {
@@ -52,7 +55,9 @@ def page_body(name: str) -> Markup:
             continue
         if path.is_file():
             return _render_file(str(path), stat.st_mtime_ns, stat.st_size)
-    return markdown_to_html(render_template(f"pages/default_{name}.md"))
+    # The default in the request's language (`default_<name>.fr.md`), else the English one.
+    return markdown_to_html(render_template([f"pages/default_{name}.{current_language()}.md",
+                                             f"pages/default_{name}.md"]))
 
 
 @lru_cache(maxsize=32)

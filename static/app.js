@@ -81,10 +81,16 @@
   // leaving the person with a button that seemingly does nothing. (4xx answers
   // are steps with their own messages; these events come for 5xx and network
   // errors.)
+  // Every sentence this file shows comes from the page (`data-text-*` on
+  // <body>), so it is in the page's language.
+  function text(name) {
+    return document.body.getAttribute("data-text-" + name);
+  }
+
   var REQUEST_ERRORS = {
-    "htmx:responseError": "Something went wrong on our side. Please try again in a moment.",
-    "htmx:sendError": "The portal could not be reached. Check your connection and try again.",
-    "htmx:timeout": "The portal could not be reached. Check your connection and try again."
+    "htmx:responseError": "response-error",
+    "htmx:sendError": "unreachable",
+    "htmx:timeout": "unreachable"
   };
 
   function showRequestError(host, text) {
@@ -96,7 +102,7 @@
       var title = document.createElement("h2");
       title.id = (host === dialogBody ? ID_PREFIX : "") + "step-title";
       title.tabIndex = -1;
-      title.textContent = "Something went wrong";
+      title.textContent = text("something-wrong");
       step.appendChild(title);
       host.replaceChildren(step);
     }
@@ -119,7 +125,7 @@
     document.body.addEventListener(name, function (event) {
       var host = event.detail.target;
       if (host && host.matches && host.matches("[data-step-host]")) {
-        showRequestError(host, REQUEST_ERRORS[name]);
+        showRequestError(host, text(REQUEST_ERRORS[name]));
       }
     });
   });
@@ -144,7 +150,7 @@
     source.select();
     if (navigator.clipboard) {
       navigator.clipboard.writeText(source.value).then(function () {
-        button.textContent = "Copied";
+        button.textContent = text("copied");
       });
     }
   });
@@ -155,18 +161,18 @@
   // disabled: the sentence gives the time, and the server checks it.)
   function inWords(seconds) {
     if (seconds < 120) {
-      return seconds + " seconds";
+      return text(seconds === 1 ? "second" : "seconds").replace("{n}", seconds);
     }
     if (seconds < 120 * 60) {
-      return Math.ceil(seconds / 60) + " minutes";
+      return text("minutes").replace("{n}", Math.ceil(seconds / 60));
     }
-    return Math.ceil(seconds / 3600) + " hours";
+    return text("hours").replace("{n}", Math.ceil(seconds / 3600));
   }
 
   function startCountdown(note) {
     var form = note.closest("form");
     var button = form.querySelector("[data-countdown-button]");
-    var text = note.querySelector("[data-countdown-text]");
+    var sentence = note.querySelector("[data-countdown-text]");
     var status = form.querySelector("[role=status]");
     var endsAt = Date.now() + parseInt(note.getAttribute("data-countdown"), 10) * 1000;
     note.removeAttribute("data-countdown");
@@ -176,7 +182,7 @@
       if (!document.contains(note)) {
         window.clearInterval(timer);
       } else if (left > 0) {
-        text.textContent = "You can ask for a new code in " + inWords(left) + ".";
+        sentence.textContent = sentence.getAttribute("data-countdown-text").replace("{wait}", inWords(left));
       } else {
         window.clearInterval(timer);
         status.textContent = note.getAttribute("data-countdown-done");

@@ -138,7 +138,7 @@ def test_the_video_page_has_the_footer_too(app, add_video):
 def test_the_register_form_links_the_privacy_notice_beside_its_button(app, htmx):
     headers = {"HX-Request": "true"} if htmx else {}
     text = app.test_client().get("/register", headers=headers).text
-    form = re.search(r"<form.*?</form>", text, re.DOTALL).group(0)
+    form = re.search(r"<form[^>]*action=\"/register\".*?</form>", text, re.DOTALL).group(0)
     note = re.search(r"We use your details as the <a [^>]*>privacy notice.*?</a> says\.", form, re.DOTALL)
     assert note and 'href="/privacy"' in note.group(0)
     assert form.index(note.group(0)) < form.index("Create account</button>")

@@ -6,10 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from flask_babel import lazy_gettext as _l
-from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import codes
 from ..extensions import db
@@ -83,9 +82,9 @@ def login_sessions(user: User) -> list[LoginSession]:
 def browser_name(user_agent: str | None) -> str:
     """"Firefox on Windows": what a person recognises of a User-Agent string."""
     agent = user_agent or ""
-    browser = next((name for token, name in BROWSERS if token in agent), "A browser")
+    browser = next((name for token, name in BROWSERS if token in agent), None) or _("A browser")
     system = next((name for token, name in SYSTEMS if token in agent), None)
-    return f"{browser} on {system}" if system else browser
+    return _("%(browser)s on %(system)s", browser=browser, system=system) if system else browser
 
 
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".

@@ -1,8 +1,9 @@
 """What a file is, in the words a newsroom uses: "HD 1080p MP4 · H.264 · 25 fps · 8.2 Mbit/s · 1.2 GB"."""
 from fractions import Fraction
 
-from jinja2.filters import do_filesizeformat
+from flask_babel import format_decimal, gettext as _
 
+from ..i18n import format_size
 from .models import Rendition
 
 CODEC_NAMES = {
@@ -17,19 +18,20 @@ SEPARATOR = " · "
 
 
 def frame_rate(rate: Fraction | None) -> str | None:
-    """"25 fps", "29.97 fps"."""
+    """"25 fps", "29.97 fps" (29,97 in French)."""
     if not rate:
         return None
-    return f"{rate.numerator // rate.denominator} fps" if rate.denominator == 1 else f"{float(rate):.2f} fps"
+    number = str(rate.numerator // rate.denominator) if rate.denominator == 1 else format_decimal(float(rate), "0.00")
+    return _("%(rate)s fps", rate=number)
 
 
 def bit_rate(bits_per_second: int | None) -> str | None:
-    """"8.2 Mbit/s", "702 kbit/s"."""
+    """"8.2 Mbit/s", "702 kbit/s" (8,2 in French)."""
     if not bits_per_second:
         return None
     if bits_per_second >= 1_000_000:
-        return f"{bits_per_second / 1_000_000:.1f} Mbit/s"
-    return f"{round(bits_per_second / 1000)} kbit/s"
+        return _("%(rate)s Mbit/s", rate=format_decimal(bits_per_second / 1_000_000, "0.0"))
+    return _("%(rate)s kbit/s", rate=round(bits_per_second / 1000))
 
 
 def container(rendition: Rendition) -> str:
@@ -41,13 +43,13 @@ def summary(rendition: Rendition) -> str:
     kind = container(rendition)
     rate = frame_rate(rendition.frame_rate)
     if rate and rendition.scan_type == "interlaced":
-        rate += " interlaced"
+        rate = _("%(rate)s interlaced", rate=rate)
     parts = [
         rendition.label,
         CODEC_NAMES.get(rendition.video_codec or "", (rendition.video_codec or "").upper() or None),
         rate,
         bit_rate(rendition.bit_rate),
         kind if kind and kind.lower() not in rendition.label.lower() else None,
-        do_filesizeformat(rendition.size),
+        format_size(rendition.size),
     ]
     return SEPARATOR.join(part for part in parts if part)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from ..clock import now, seconds_ago
 from ..extensions import db
+from ..i18n import current_language
 from .models import Video
 
 SIZE = 512
@@ -53,9 +54,9 @@ def _current_version(cache: _Cache) -> tuple:
 
 
 def cached(key: tuple, build: Callable):
-    """`build()`'s result for `key` in the library as it is now."""
+    """`build()`'s result for `key` in the library as it is now, in the request's language."""
     cache = _cache()
-    key = (_current_version(cache), *key)
+    key = (_current_version(cache), current_language(), *key)
     with cache.lock:
         if key in cache.entries:
             cache.entries.move_to_end(key)
