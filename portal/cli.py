@@ -17,10 +17,12 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     from .admin.commands import users_group
+    from .catalogues import translations_group
     from .media.commands import demo_command, downloads_group, media_group
     from .newsletter.commands import newsletter_group
 
-    for command in (mail_group, media_group, downloads_group, demo_command, newsletter_group, users_group):
+    for command in (mail_group, media_group, downloads_group, demo_command, newsletter_group, users_group,
+                    translations_group):
         app.cli.add_command(command)
 
 
