@@ -7,6 +7,7 @@ address of a page never carries it, so every page answers
 `Vary: Accept-Language, Cookie`.
 """
 from contextlib import contextmanager
+from pathlib import Path
 
 from babel import Locale
 from flask import Blueprint, current_app, g, has_request_context, redirect, request
@@ -17,8 +18,10 @@ from flask_login import current_user
 from .extensions import db
 from .navigation import safe_next
 
-SUPPORTED = ("en", "fr")
 DEFAULT = "en"
+# English, and every language with a compiled catalogue (`portal translations compile`).
+SUPPORTED = (DEFAULT, *sorted(path.parent.parent.name
+                              for path in (Path(__file__).parent / "translations").glob("*/LC_MESSAGES/messages.mo")))
 COOKIE = "language"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -57,10 +60,10 @@ def in_language(language: str | None):
         yield
 
 
-def other_language() -> dict:
-    """What the header's switch offers: the language this page is not in, named in itself."""
-    code = next(code for code in SUPPORTED if code != current_language())
-    return {"code": code, "name": Locale.parse(code).get_display_name(code).capitalize()}
+def other_languages() -> list[dict]:
+    """What the header's switch offers: the languages this page is not in, each named in itself."""
+    return [{"code": code, "name": Locale.parse(code).get_display_name(code).capitalize()}
+            for code in SUPPORTED if code != current_language()]
 
 
 def format_size(size: int) -> str:
@@ -90,7 +93,7 @@ def switch():
     language = _supported(request.form.get("language"))
     if language is None:
         return render("_message.html", 400, title=gettext("Unknown language"),
-                      message=gettext("Choose English or Français in the header."))
+                      message=gettext("Choose a language in the header."))
     if current_user.is_authenticated:
         current_user.language = language
         db.session.commit()
@@ -116,5 +119,5 @@ def install(app) -> None:
     app.before_request(_forget_the_previous_requests_language)
     app.after_request(_vary_on_the_language)
     app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(current_language=current_language, other_language=other_language)
+    app.jinja_env.globals.update(current_language=current_language, other_languages=other_languages)
     app.jinja_env.filters.update(file_size=format_size, day=day, day_and_time=day_and_time)
