@@ -27,29 +27,25 @@ def pybabel(*arguments: str) -> None:
         raise click.ClickException(str(error)) from error
 
 
-def extract(output: Path = TEMPLATE) -> None:
-    """Collect every marked text of `portal/` and `templates/` into `output` (a .pot)."""
+def extract() -> None:
+    """Collect every marked text of `portal/` and `templates/` into TEMPLATE (a .pot)."""
     keywords = [argument for keyword in KEYWORDS for argument in ("-k", keyword)]
-    output.parent.mkdir(parents=True, exist_ok=True)
+    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
     pybabel("extract", "-F", str(ROOT / "babel.cfg"), *keywords, "--no-location", "--sort-output",
-            "--project", "portal", "-o", str(output), str(ROOT / "portal"), str(ROOT / "templates"))
-
-
-def compile_catalogues(folder: Path = FOLDER) -> None:
-    pybabel("compile", "--statistics", "-d", str(folder))
+            "--project", "portal", "-o", str(TEMPLATE), str(ROOT / "portal"), str(ROOT / "templates"))
 
 
 @translations_group.command("extract", help="Collect the marked texts into portal/translations/messages.pot.")
 def extract_command() -> None:
     extract()
-    click.echo(f"Wrote {TEMPLATE.relative_to(ROOT)}.")
+    click.echo(f"Wrote {TEMPLATE}.")
 
 
 @translations_group.command("init", help="Start the catalogue of a new language (e.g. de) from messages.pot.")
 @click.argument("language")
 def init_command(language: str) -> None:
     pybabel("init", "-i", str(TEMPLATE), "-d", str(FOLDER), "-l", language)
-    click.echo(f"Translate {(FOLDER / language / 'LC_MESSAGES' / 'messages.po').relative_to(ROOT)}, "
+    click.echo(f"Translate {FOLDER / language / 'LC_MESSAGES' / 'messages.po'}, "
                "then run `portal translations compile`.")
 
 
@@ -61,5 +57,5 @@ def update_command() -> None:
 
 @translations_group.command("compile", help="Compile every catalogue (.po) into the .mo the portal reads.")
 def compile_command() -> None:
-    compile_catalogues()
+    pybabel("compile", "-d", str(FOLDER))
     click.echo("Catalogues compiled.")

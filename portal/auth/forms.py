@@ -98,7 +98,7 @@ class CodeForm(PortalForm):
 
 class LoginForm(PortalForm):
     email = email_field()
-    password = PasswordField(_l("Password"), validators=[DataRequired("Enter your password.")])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class ResetRequestForm(PortalForm):
