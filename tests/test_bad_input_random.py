@@ -166,6 +166,7 @@ def people(app, new_visitor, deliver, clock):
         "/login": (stranger, "/login"),
         "/reset": (stranger, "/reset"),
         "/logout": (stranger, "/login"),
+        "/language": (logged_in, "/"),
         "/verify": (waiting_for_code, "/verify"),
         "/verify/resend": (waiting_for_code, "/verify"),
         "/reset/code": (waiting_for_reset_code, "/reset/code"),

@@ -638,3 +638,29 @@ def test_without_javascript_log_out_returns_to_the_public_page_it_was_pressed_on
     page.wait_for_url(at("/account/"))
     header(page).get_by_role("button", name="Log out").click()
     page.wait_for_url(at("/"))  # My account is not for visitors: home instead
+
+
+def test_a_person_switches_to_french_in_the_header_and_registers_in_the_dialog_in_french(page, inbox):
+    visit(page, "/")
+    header(page).get_by_role("button", name="Français").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    assert path_of(page.url) == "/"
+    page.evaluate("window.__marker = 1")
+    dialog = open_from_header(page, "Créer un compte", "Créer un compte")
+    dialog.get_by_label("Nom et prénom").fill("Ada Lovelace")
+    dialog.get_by_label("Adresse électronique", exact=True).fill(ADA)
+    dialog.get_by_label("Mot de passe", exact=True).fill(STRONG_PASSWORD)
+    dialog.get_by_label("Confirmer le mot de passe", exact=True).fill(STRONG_PASSWORD)
+    click(dialog.get_by_role("button", name="Créer le compte"))
+
+    dialog = step(page, "Vérifiez votre boîte de réception et saisissez le code de vérification")
+    expect(dialog.locator("[data-countdown-text]")).to_contain_text("secondes")  # app.js counts down in French
+    code_field = dialog.get_by_label("Code de vérification", exact=True)
+    code_field.press_sequentially(wait_for_code(inbox, ADA))
+    code_field.press("Enter")
+
+    step(page, "Votre compte a bien été créé")
+    expect(header(page).get_by_role("link", name="Mon compte")).to_be_visible()
+    assert still_the_same_page(page)
+    assert inbox.to(ADA)[0]["Subject"] == "Votre code de vérification"

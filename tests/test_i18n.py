@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from conftest import STRONG_PASSWORD, Visitor, code_in, text_of
+from conftest import Visitor, code_in, text_of
 from portal.extensions import db
 from portal.models import User
 
