@@ -581,7 +581,7 @@ def test_without_javascript_send_new_code_works_once_the_time_has_passed(app, pa
     fill_registration(page)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(at("/verify"))
-    expect(page.get_by_text("You can ask for a new code in 1 seconds.")).to_be_visible()
+    expect(page.get_by_text("You can ask for a new code in 1 second.")).to_be_visible()
     wait_for_code(inbox, ADA)
     page.wait_for_timeout(1_100)  # the cooldown, one second here, passes in real time
     page.get_by_role("button", name="Send new code").click()
