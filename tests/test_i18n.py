@@ -148,3 +148,15 @@ def test_waits_are_said_in_the_page_s_language(app, seconds, english, french):
         assert duration_in_words(seconds) == english
     with app.test_request_context(headers=FRENCH):
         assert duration_in_words(seconds) == french
+
+
+def test_the_language_cookie_is_secure_when_the_site_is_served_over_https(tmp_path, inbox):
+    from conftest import test_settings
+    from portal import create_app
+
+    app = create_app(test_settings(tmp_path, inbox.port, PUBLIC_URL="https://media.example.org"),
+                     instance_path=str(tmp_path / "instance"))
+    visitor = Visitor(app.test_client(), htmx=False)
+    assert "Secure" in switch(visitor, "fr").headers["Set-Cookie"]
+    with app.app_context():
+        db.engine.dispose()
