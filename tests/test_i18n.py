@@ -6,8 +6,6 @@ carries it.
 """
 from datetime import date
 
-import pytest
-
 from conftest import Visitor, code_in, text_of
 from portal.extensions import db
 from portal.models import User
@@ -139,15 +137,15 @@ def test_the_cached_catalogue_is_kept_per_language(app, add_video):
     assert "1 video, newest first" in client.get("/").text
 
 
-@pytest.mark.parametrize("seconds, english, french", [(1, "1 second", "1 seconde"), (42, "42 seconds", "42 secondes"),
-                                                      (3000, "50 minutes", "50 minutes"), (7300, "3 hours", "3 heures")])
-def test_waits_are_said_in_the_page_s_language(app, seconds, english, french):
+def test_waits_are_said_in_the_page_s_language(app):
     from portal.clock import duration_in_words
 
-    with app.test_request_context():
-        assert duration_in_words(seconds) == english
-    with app.test_request_context(headers=FRENCH):
-        assert duration_in_words(seconds) == french
+    for seconds, english, french in [(1, "1 second", "1 seconde"), (42, "42 seconds", "42 secondes"),
+                                     (3000, "50 minutes", "50 minutes"), (7300, "3 hours", "3 heures")]:
+        with app.test_request_context():
+            assert duration_in_words(seconds) == english
+        with app.test_request_context(headers=FRENCH):
+            assert duration_in_words(seconds) == french
 
 
 def test_the_language_cookie_is_secure_when_the_site_is_served_over_https(tmp_path, inbox):
