@@ -4,6 +4,7 @@ import io
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from ..clock import now
@@ -33,6 +34,7 @@ class VideoDownloads:
     video_id: int | None
     title: str
     downloads: int
+    is_removed: bool = False
 
 
 def _count(*conditions, of=User.id) -> int:
@@ -65,7 +67,7 @@ def most_downloaded(period: str, limit: int | None = 10) -> list[VideoDownloads]
              .order_by(downloads.desc(), Download.video_id))
     if PERIODS[period] is not None:
         query = query.where(Download.at > now() - timedelta(days=PERIODS[period]))
-    return [VideoDownloads(video_id, title or f"(removed video {video_id})", count)
+    return [VideoDownloads(video_id, title or _("(removed video %(id)s)", id=video_id), count, is_removed=title is None)
             for video_id, title, count in db.session.execute(query.limit(limit))]
 
 
