@@ -89,6 +89,22 @@ def preview(video_id: int):
     return response
 
 
+@blueprint.get("/videos/<id:video_id>/captions.vtt")
+def captions(video_id: int):
+    """The preview's captions, public like the preview.
+
+    The page links them with the stored file's name as `v`, so new
+    captions are fetched at once despite the hour of caching.
+    """
+    item = db.get_or_404(Video, video_id)
+    path = storage.path_of(item.captions) if item.captions else None
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="text/vtt", conditional=True, max_age=3600)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 @blueprint.route("/files/<id:rendition_id>", methods=["GET", "HEAD"])
 def download(rendition_id: int):
     rendition = db.get_or_404(Rendition, rendition_id)
