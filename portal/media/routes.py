@@ -6,7 +6,7 @@ from ..admin import searches
 from ..extensions import db
 from ..htmx import is_htmx, render, render_form
 from ..navigation import safe_next
-from . import catalogue, link_lists, links, listing_cache, serving, storage, terms
+from . import catalogue, library, link_lists, links, listing_cache, serving, storage, terms
 from .forms import AcceptTermsForm
 from .models import Rendition, Still, Video
 
@@ -48,7 +48,8 @@ def video(video_id: int):
     item = db.get_or_404(Video, video_id)
     terms_pending = current_user.is_authenticated and terms.needs_acceptance(current_user)
     return render("media/_files.html", page="media/video.html", video=item, title=item.title,
-                  description=item.description or item.title, terms_pending=terms_pending)
+                  description=item.description or item.title, terms_pending=terms_pending,
+                  cues=library.caption_cues(item))
 
 
 @blueprint.get("/videos/<id:video_id>/poster")
