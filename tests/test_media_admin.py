@@ -109,12 +109,12 @@ def test_media_add_with_captions_serves_them_to_anyone_as_webvtt(app, tmp_path, 
     ("WEBVTT\n\n00:00.000 --> 00:0x.000\nA broken time\n", "not valid WebVTT"),
     ("WEBVTT\n\nNOTE only a note\n", "has no cues"),
     ("WEBVTT\n\n00:05.000 --> 00:01.000\nBackwards\n", "ends before it starts"),
+    ("WEBVTT\n\n00:00.000 --> 00:01.000\nD\xe9j\xe0 en Latin-1\n".encode("latin-1"), "not UTF-8 text"),
 ])
 def test_media_add_refuses_malformed_captions_in_one_line_naming_the_file_and_adds_nothing(
         app, tmp_path, sample_videos, text, reason):
-    from helpers import write_captions
-
-    captions = write_captions(tmp_path, text, name="speech.vtt")
+    captions = tmp_path / "speech.vtt"
+    captions.write_bytes(text if isinstance(text, bytes) else text.encode())
     result = run(app, "media", "add", str(sample_videos["hd.mp4"]), "--title", "T", "--captions", str(captions))
     assert result.exit_code != 0
     [line] = result.output.strip().splitlines()

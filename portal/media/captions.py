@@ -19,7 +19,7 @@ DEFAULT_LANGUAGE = "en"
 # A BCP 47 tag as `srclang` takes it: "en", "fr-BE", "sr-Latn".
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 # Browsers refuse a file whose first line is "WEBVTTX" or the like; webvtt-py lets it pass.
-SIGNATURE = re.compile(r"\ufeff?WEBVTT(?:[ \t\r\n]|$)")
+SIGNATURE = re.compile(rb"(?:\xef\xbb\xbf)?WEBVTT(?:[ \t\r\n]|$)")
 
 
 class NotCaptions(Exception):
@@ -41,13 +41,18 @@ def check_language(tag: str) -> str:
 
 
 def read(path: Path) -> list[Cue]:
-    """The cues of a WebVTT file, in order, or `NotCaptions` naming the file and what is wrong."""
+    """The cues of a WebVTT file, in order, or `NotCaptions` naming the file and what is wrong.
+
+    The signature is looked at first, so a video given by mistake is refused
+    without being read.
+    """
+    with open(path, "rb") as handle:
+        if not SIGNATURE.match(handle.read(10)):
+            raise NotCaptions(f"{path.name}: not a WebVTT file (its first line must be WEBVTT)")
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise NotCaptions(f"{path.name}: not UTF-8 text (WebVTT files are UTF-8)") from None
-    if not SIGNATURE.match(text):
-        raise NotCaptions(f"{path.name}: not a WebVTT file (its first line must be WEBVTT)")
     try:
         captions = webvtt.from_string(text, strict=True).captions
     except (MalformedFileError, MalformedCaptionError) as error:
