@@ -282,7 +282,7 @@ def _sidecar_captions(folder: Path, files: list[Path]) -> Path | None:
     """The first `<name>.vtt` beside a listed file (speech-1080p.vtt beside speech-1080p.mp4), if any."""
     for path in files:
         sidecar = path.with_suffix(".vtt")
-        if sidecar.is_file():
+        if path.is_file() and sidecar.is_file():
             return inside(folder, sidecar.relative_to(folder))
     return None
 

@@ -94,7 +94,7 @@ def preview(video_id: int):
 def captions(video_id: int):
     """The preview's captions, public like the preview.
 
-    The page links them with the stored file's name as `v`, so new
+    The page links them with `v=Video.captions_version`, so replaced
     captions are fetched at once despite the hour of caching.
     """
     item = db.get_or_404(Video, video_id)
