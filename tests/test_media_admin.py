@@ -1,6 +1,7 @@
 """The admin's commands: portal media add/import/captions/list/remove, portal demo, downloads report."""
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -207,15 +208,21 @@ def test_media_captions_replaces_a_video_s_captions_and_removing_the_video_remov
         app, tmp_path, add_sample_video):
     from helpers import write_captions
 
-    video_id = add_sample_video(preview=False, captions=write_captions(tmp_path))
+    video_id = add_sample_video(captions=write_captions(tmp_path))
     first_files = media_files(app)
+
+    def track_source():
+        return re.search(r'<track [^>]*src="([^"]+)"', app.test_client().get(f"/videos/{video_id}").text).group(1)
+
+    first_source = track_source()
     new = write_captions(tmp_path, "WEBVTT\n\n00:00.000 --> 00:01.000\nNouveau\n", name="new.vtt")
     result = run(app, "media", "captions", str(video_id), str(new), "--lang", "fr")
     assert result.exit_code == 0, result.output
     assert f"captions (fr) set for http://localhost/videos/{video_id}" in result.output
     assert app.test_client().get(f"/videos/{video_id}/captions.vtt").text.endswith("Nouveau\n")
-    # The old file is gone, the new one took its place.
+    # The old file is gone, the new one took its place, and the player asks for it by a new address (no stale cache).
     assert len(media_files(app)) == len(first_files) and media_files(app) != first_files
+    assert track_source() != first_source
 
     refused = run(app, "media", "captions", str(video_id), str(write_captions(tmp_path, "WEBVTT\n", "bad.vtt")))
     assert refused.output.strip() == "Error: bad.vtt: has no cues"
