@@ -51,9 +51,12 @@ def live_server(app):
 
 
 @pytest.fixture
-def library(add_video, add_sample_video):
-    """One video with a preview player, one without."""
-    with_preview = add_sample_video("hd.mp4", title="Speech on maritime security", recorded_on=date(2025, 6, 3))
+def library(add_video, add_sample_video, tmp_path):
+    """One video with a preview player and captions (a transcript on its page), one without either."""
+    from helpers import write_captions
+
+    with_preview = add_sample_video("hd.mp4", title="Speech on maritime security", recorded_on=date(2025, 6, 3),
+                                    captions=write_captions(tmp_path))
     without_preview, _ = add_video("B-roll: ministers arrive", recorded_on=date(2026, 10, 13))
     return with_preview, without_preview
 
