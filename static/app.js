@@ -28,6 +28,20 @@
     }
   });
 
+  // A link in a step's error summary puts focus on its field, with the
+  // field's label in view; a fragment link alone would only scroll, and add
+  // an entry to the history.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".error-summary a[href^='#']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (field) {
+      event.preventDefault();
+      var label = document.querySelector("label[for='" + field.id + "']");
+      (label || field).scrollIntoView({block: "nearest"});
+      field.focus({preventScroll: true});
+    }
+  });
+
   // The dialog shares the document with the page under it, and that page may
   // be a step page with the very same ids ("email", "step-title"): labels and
   // descriptions in the dialog would point at the page's fields. So everything
@@ -45,6 +59,10 @@
     });
     container.querySelectorAll("label[for]").forEach(function (label) {
       label.htmlFor = renamed[label.htmlFor] || label.htmlFor;
+    });
+    container.querySelectorAll("a[href^='#']").forEach(function (link) {
+      var id = link.getAttribute("href").slice(1);
+      link.setAttribute("href", "#" + (renamed[id] || id));
     });
     ID_REFERENCES.forEach(function (name) {
       container.querySelectorAll("[" + name + "]").forEach(function (element) {

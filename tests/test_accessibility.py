@@ -116,7 +116,7 @@ def test_the_too_many_attempts_answer_is_accessible(browser, live_server, app, a
             with page.expect_response(lambda response: response.request.method == "POST"):
                 click(button) if javascript else button.click()
             too_many = page.get_by_role("heading", name="Too many attempts")
-            expect(page.get_by_text("The email or password is not right.").or_(too_many)).to_be_visible()
+            expect(page.get_by_text("The email or password is not right.").first.or_(too_many)).to_be_visible()
             if javascript and not too_many.count():
                 htmx_ready(form.get_by_label("Password", exact=True))
             if too_many.count():
@@ -200,14 +200,14 @@ def test_log_in_and_reset_dialog_states_are_accessible(browser, live_server, app
         assert_accessible(page, "log-in dialog, empty")
         fill_log_in(dialog, password="Not-the-password-1")
         click(dialog.get_by_role("button", name="Log in", exact=True))
-        expect(dialog.get_by_text("The email or password is not right.")).to_be_visible()
+        expect(dialog.get_by_label("Password", exact=True)).to_have_accessible_description("The email or password is not right.")
         assert_accessible(page, "log-in dialog, with an error")
         for _attempt in range(2):  # each answer in place before the next try
             fill_log_in(dialog, password="Not-the-password-1")
             with page.expect_response(lambda response: response.request.method == "POST"):
                 click(dialog.get_by_role("button", name="Log in", exact=True))
             htmx_ready(dialog.get_by_label("Password", exact=True))
-        expect(dialog.get_by_text(re.compile("it is locked for now"))).to_be_visible()
+        expect(dialog.get_by_text(re.compile("it is locked for now")).first).to_be_visible()
         assert_accessible(page, "log-in dialog, locked")
 
         click(dialog.get_by_role("link", name="Forgot your password?"))
@@ -241,7 +241,7 @@ def test_log_in_and_reset_pages_without_javascript_are_accessible(browser, live_
         assert_accessible(page, "log-in page, with an error")
         fill_log_in(main, password="Not-the-password-1")
         main.get_by_role("button", name="Log in", exact=True).click()
-        expect(main.get_by_text(re.compile("it is locked for now"))).to_be_visible()
+        expect(main.get_by_text(re.compile("it is locked for now")).first).to_be_visible()
         assert_accessible(page, "log-in page, locked")
 
         page.goto("/reset")
