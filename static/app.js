@@ -87,6 +87,16 @@
     }
   });
 
+  // New search results are announced by their count ("3 videos found"),
+  // politely and once, rather than by reading out every card.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var status = document.getElementById("results-status");
+    var count = event.detail.target.id === "results" && event.detail.target.querySelector(".result-count");
+    if (status && count) {
+      status.textContent = count.textContent;
+    }
+  });
+
   // A fresh header replaced the control that had focus: keep focus in the header.
   document.body.addEventListener("htmx:afterSettle", function (event) {
     var header = document.getElementById("site-header");

@@ -121,6 +121,14 @@ class ConsoleWatch:
         return self.csp_violations() + [f"uncaught: {error}" for error in self.errors] + self.server_errors
 
 
+LIVE_REGION = "[aria-live]:not([aria-live=off]), [role=status], [role=alert], [role=log], [role=timer], [role=marquee]"
+
+
+def is_announced(locator) -> bool:
+    """Whether a change to this element is read out by screen readers: it sits in a live region."""
+    return locator.evaluate("(element, selector) => element.closest(selector) !== null", LIVE_REGION)
+
+
 # --- accessibility: axe-core, vendored under tests/vendor ------------------------
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, htmx_ready, wait_for_code
+from browser_support import (
+    STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, htmx_ready, is_announced, wait_for_code,
+)
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
 from conftest import test_settings as app_settings
 from portal import create_app, passwords
@@ -466,6 +468,9 @@ def test_search_results_update_in_place_as_one_types_and_the_url_is_shareable(pa
     expect(results.get_by_role("link", name="Speech on maritime security")).to_be_visible()
     page.wait_for_url(lambda url: "q=mariti" in url)
     assert still_the_same_page(page)
+    # A screen reader hears the new count, politely, and not every card read out.
+    expect(page.get_by_role("status")).to_have_text("1 video found")
+    assert not is_announced(results.get_by_role("link", name="Speech on maritime security"))
 
 
 def test_a_visitor_s_download_opens_the_log_in_dialog_and_then_offers_the_files(page, ada, add_video):
@@ -587,9 +592,11 @@ def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, p
     resend = dialog.get_by_role("button", name="Send new code")
 
     expect(resend).to_be_disabled()
-    expect(dialog).to_contain_text("You can ask for a new code in")
+    countdown = dialog.get_by_text(re.compile("^You can ask for a new code in"))
+    expect(countdown).to_be_visible()
+    assert not is_announced(countdown), "a countdown read out every second is noise"
     expect(resend).to_be_enabled(timeout=6_000)
-    expect(dialog.get_by_role("status")).to_have_text("You can ask for a new code now.")
+    expect(dialog.get_by_role("status")).to_have_text("You can ask for a new code now.")  # said once
     click(resend)
 
     dialog = step(page, CHECK_YOUR_INBOX)
