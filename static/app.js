@@ -243,6 +243,30 @@
     opener = null;
   });
 
+  // Tab from the dialog's last control goes to its first, Shift+Tab from the
+  // first to the last: a modal dialog alone lets focus leave for the
+  // browser's own controls, and a keyboard user must then find the way back.
+  var TABBABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), " +
+    "select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+
+  dialog.addEventListener("keydown", function (event) {
+    if (event.key !== "Tab") {
+      return;
+    }
+    var controls = Array.prototype.filter.call(dialog.querySelectorAll(TABBABLE), function (element) {
+      return element.getClientRects().length > 0;
+    });
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
   // A click on the backdrop (outside the dialog's box) closes it too.
   dialog.addEventListener("click", function (event) {
     if (event.target === dialog) {
