@@ -91,7 +91,8 @@
   // politely and once, rather than by reading out every card.
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var status = document.getElementById("results-status");
-    var count = event.detail.target.id === "results" && event.detail.target.querySelector(".result-count");
+    var results = event.detail.target;  // none when Back restores a page
+    var count = results && results.id === "results" && results.querySelector(".result-count");
     if (status && count) {
       status.textContent = count.textContent;
     }
