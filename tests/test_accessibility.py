@@ -267,6 +267,9 @@ def test_my_account_and_each_of_its_actions_are_accessible(browser, live_server,
         expect_logged_in(page)
         page.goto(f"/videos/{with_preview}")
         assert_accessible(page, "video page, logged in")
+        page.goto(page.get_by_role("link", name=re.compile("^Download ")).first.get_attribute("href"))
+        expect(page.get_by_role("button", name="Accept and download")).to_be_visible()
+        assert_accessible(page, "terms of use step before the first download")
 
         page.goto("/account/")
         assert_accessible(page, "My account")
