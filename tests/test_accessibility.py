@@ -10,6 +10,7 @@ page's Content-Security-Policy, which stays on.
 import re
 from contextlib import contextmanager
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -18,6 +19,8 @@ from conftest import STRONG_PASSWORD
 from conftest import test_settings as app_settings
 from portal import create_app
 from portal.extensions import db
+from portal.models import User
+from portal.newsletter import subscriptions
 from test_browser import (  # noqa: F401  (fixtures)
     ADA, WEAK_PASSWORD, ada, at, browse, click, expect, expect_logged_in, fill_log_in, fill_new_password,
     fill_registration, header, open_from_header, step,
@@ -335,7 +338,7 @@ def test_the_admin_s_second_factor_steps_and_desk_are_accessible(browser, live_s
 
 
 @WITH_AND_WITHOUT_JS
-def test_my_account_s_newsletter_and_sessions_actions_are_accessible(browser, live_server, ada, javascript):
+def test_my_account_s_newsletter_and_sessions_actions_are_accessible(browser, live_server, app, ada, javascript):
     with browser_page(browser, live_server, javascript) as (page, _):
         page.goto("/login")
         fill_log_in(page.get_by_role("main"))
@@ -348,6 +351,22 @@ def test_my_account_s_newsletter_and_sessions_actions_are_accessible(browser, li
             click(action) if javascript else action.click()
             expect(page.get_by_role("button", name=then)).to_be_visible()
             assert_accessible(page, f"My account: after {button}")
+
+        action = page.get_by_role("button", name="Subscribe to our newsletter")
+        click(action) if javascript else action.click()
+        expect(page.get_by_role("button", name="Unsubscribe from the newsletter")).to_be_visible()
+        page.goto(newsletter_unsubscribe_path(app, ada))
+        assert_accessible(page, "the newsletter's unsubscribe page")
+        page.get_by_role("button", name="Unsubscribe").click()
+        expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
+        assert_accessible(page, "the newsletter's unsubscribe page, done")
+
+
+def newsletter_unsubscribe_path(app, email):
+    """The path of the link a newsletter mail carries for `email`."""
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        return urlsplit(subscriptions.unsubscribe_url(user)).path
 
 
 def test_a_violation_would_fail_these_tests(browser, live_server):
