@@ -27,6 +27,13 @@ class Budget:
     window: str | int
     lockout: str | None = None
 
+    def __post_init__(self):
+        BUDGETS.append(self)
+
+
+# Every budget made, so that counters whose window has passed can be forgotten.
+BUDGETS: list[Budget] = []
+
 
 LOGIN = Budget("login", most="LOGIN_MAX_FAILURES", window="LOGIN_FAILURE_WINDOW", lockout="LOGIN_LOCKOUT")
 CODE_GUESSES = Budget("code", most="CODE_WRONG_TRIES_PER_ADDRESS_PER_DAY", window=24 * 3600)
@@ -108,6 +115,21 @@ def clear(address: str, budget: Budget | None = None) -> None:
         statement = statement.where(AddressCounter.kind == budget.kind)
     db.session.execute(statement)
     db.session.commit()
+
+
+def forget_stale() -> int:
+    """Drop counters that no longer count: their window has passed and no lock holds."""
+    moment = now()
+    forgotten = 0
+    for budget in BUDGETS:
+        forgotten += db.session.execute(
+            delete(AddressCounter).where(
+                AddressCounter.kind == budget.kind,
+                AddressCounter.window_started_at <= moment - timedelta(seconds=value(budget.window)),
+                or_(AddressCounter.locked_until.is_(None), AddressCounter.locked_until <= moment),
+            )
+        ).rowcount
+    return forgotten
 
 
 def _open_again_at(address: str, budget: Budget) -> datetime:

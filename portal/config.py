@@ -69,6 +69,9 @@ class Defaults:
     MAIL_RETRY_FOR = 24 * HOUR
     MAIL_RETRY_MAX_DELAY = 300
     MAIL_RECOVERY_PROBE = 30
+    # How often each process's worker forgets stale throttle records, spent
+    # codes, dead login sessions (see `housekeeping`).
+    HOUSEKEEPING_INTERVAL = HOUR
 
     SITE_NAME = "Media portal"
     # The address people reach the portal at; every link in a mail is built on it.

@@ -47,6 +47,12 @@ class Refusal:
     open_again_at: datetime
 
 
+def forget_stale() -> int:
+    """Drop sends older than the longest throttle window: no limit counts them any more."""
+    longest = max(value(throttle.window) for throttle in THROTTLES)
+    return db.session.execute(delete(CodeSend).where(CodeSend.sent_at <= seconds_ago(longest))).rowcount
+
+
 def claim(address: str) -> Refusal | None:
     """Record a send to `address` now, or say why not (and record nothing)."""
     db.session.commit()

@@ -7,11 +7,27 @@ from .htmx import current_page
 from .media import describe, links
 
 
+def _fillable(form) -> list:
+    return [field for field in form if field.type not in ("CSRFTokenField", "HiddenField")]
+
+
 def focus_target(form) -> str | None:
-    """The field a step focuses: its first invalid field, else its first field."""
-    names = [field.name for field in form if field.type not in ("CSRFTokenField", "HiddenField")]
-    invalid = [name for name in names if form[name].errors]
-    return (invalid or names or [None])[0]
+    """The field a step focuses: its first field, unless the step shows errors
+    (then focus goes to their summary, see `error_links`)."""
+    fields = _fillable(form)
+    if not fields or any(field.errors for field in fields):
+        return None
+    return fields[0].name
+
+
+def error_links(form) -> list[tuple[str, str]]:
+    """Each error of the form with the id of the control that fixes it, for the
+    summary at the top of a step: a choice of options links to its first option."""
+    links = []
+    for field in _fillable(form):
+        target = f"{field.id}-0" if field.type == "RadioField" else field.id
+        links.extend((target, error) for error in field.errors)
+    return links
 
 
 def duration(seconds: int) -> str:
@@ -29,6 +45,7 @@ def install(app) -> None:
     app.jinja_env.globals.update(
         current_page=current_page,
         focus_target=focus_target,
+        error_links=error_links,
         password_hint=passwords.HINT,
         site_logo=branding.logo_url,
         download_link=download_link,

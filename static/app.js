@@ -28,6 +28,20 @@
     }
   });
 
+  // A link in a step's error summary puts focus on its field, with the
+  // field's label in view; a fragment link alone would only scroll, and add
+  // an entry to the history.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".error-summary a[href^='#']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (field) {
+      event.preventDefault();
+      var label = document.querySelector("label[for='" + field.id + "']");
+      (label || field).scrollIntoView({block: "nearest"});
+      field.focus({preventScroll: true});
+    }
+  });
+
   // The dialog shares the document with the page under it, and that page may
   // be a step page with the very same ids ("email", "step-title"): labels and
   // descriptions in the dialog would point at the page's fields. So everything
@@ -45,6 +59,10 @@
     });
     container.querySelectorAll("label[for]").forEach(function (label) {
       label.htmlFor = renamed[label.htmlFor] || label.htmlFor;
+    });
+    container.querySelectorAll("a[href^='#']").forEach(function (link) {
+      var id = link.getAttribute("href").slice(1);
+      link.setAttribute("href", "#" + (renamed[id] || id));
     });
     ID_REFERENCES.forEach(function (name) {
       container.querySelectorAll("[" + name + "]").forEach(function (element) {
@@ -66,6 +84,17 @@
       focusFirst(dialogBody);
     } else if (target && target.matches && target.matches("[data-step-host]")) {
       focusFirst(target);
+    }
+  });
+
+  // New search results are announced by their count ("3 videos found"),
+  // politely and once, rather than by reading out every card.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var status = document.getElementById("results-status");
+    var results = event.detail.target;  // none when Back restores a page
+    var count = results && results.id === "results" && results.querySelector(".result-count");
+    if (status && count) {
+      status.textContent = count.textContent;
     }
   });
 
@@ -219,6 +248,30 @@
       focusFirst(document.querySelector("#site-header nav"));
     }
     opener = null;
+  });
+
+  // Tab from the dialog's last control goes to its first, Shift+Tab from the
+  // first to the last: a modal dialog alone lets focus leave for the
+  // browser's own controls, and a keyboard user must then find the way back.
+  var TABBABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), " +
+    "select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+
+  dialog.addEventListener("keydown", function (event) {
+    if (event.key !== "Tab") {
+      return;
+    }
+    var controls = Array.prototype.filter.call(dialog.querySelectorAll(TABBABLE), function (element) {
+      return element.getClientRects().length > 0;
+    });
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
   });
 
   // A click on the backdrop (outside the dialog's box) closes it too.

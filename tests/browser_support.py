@@ -121,6 +121,14 @@ class ConsoleWatch:
         return self.csp_violations() + [f"uncaught: {error}" for error in self.errors] + self.server_errors
 
 
+LIVE_REGION = "[aria-live]:not([aria-live=off]), [role=status], [role=alert], [role=log], [role=timer], [role=marquee]"
+
+
+def is_announced(locator) -> bool:
+    """Whether a change to this element is read out by screen readers: it sits in a live region."""
+    return locator.evaluate("(element, selector) => element.closest(selector) !== null", LIVE_REGION)
+
+
 # --- accessibility: axe-core, vendored under tests/vendor ------------------------
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -154,8 +162,17 @@ def without_page_scripts(page) -> None:
     page.route("**/static/*.js", lambda route: route.abort())
 
 
+# WCAG 1.4.10 reflow: 400 % zoom of a 1280 px window is a 320 CSS px viewport, 200 % is 640 px.
+REFLOW_WIDTHS = (320, 640)
+
+
 def assert_accessible(page, state_name: str) -> None:
-    """Fail with a readable list if axe-core finds any WCAG A or AA violation in this state."""
+    """Fail with a readable list if axe-core finds any WCAG A or AA violation in
+    this state, in the light and in the dark colour scheme, or if the page
+    scrolls sideways at 320 or 640 px wide (400 % and 200 % zoom).
+
+    Each check reuses the state as it is: no page load, so the suite stays fast.
+    """
     # A step answered as a page may show its fields before the stylesheet has loaded;
     # unstyled, every link and field is smaller than the 24 px WCAG 2.2 asks for.
     page.wait_for_load_state("load")
@@ -165,6 +182,32 @@ def assert_accessible(page, state_name: str) -> None:
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
         timeout=STEP_TIMEOUT_MS,
     )
+    _assert_no_violations(page, f"{state_name} (light)")
+    try:
+        page.emulate_media(color_scheme="dark")
+        _assert_no_violations(page, f"{state_name} (dark)")
+    finally:
+        page.emulate_media(color_scheme="light")
+    assert_no_sideways_scrolling(page, state_name)
+
+
+def assert_no_sideways_scrolling(page, state_name: str) -> None:
+    """The state fits at each of the REFLOW_WIDTHS, and so does an open dialog's
+    content in the dialog; the viewport is put back afterwards."""
+    viewport = page.viewport_size
+    try:
+        for width in REFLOW_WIDTHS:
+            page.set_viewport_size({"width": width, "height": viewport["height"]})
+            overflowing = page.evaluate(
+                """() => [document.documentElement, document.querySelector("dialog[open]")]
+                         .filter(box => box && box.scrollWidth > box.clientWidth)
+                         .map(box => `${box.localName} content ${box.scrollWidth} px in ${box.clientWidth} px`)""")
+            assert not overflowing, f"{state_name} at {page.url} scrolls sideways at {width} px: {overflowing}"
+    finally:
+        page.set_viewport_size(viewport)
+
+
+def _assert_no_violations(page, state_name: str) -> None:
     violations = axe_violations(page)
     report = "\n".join(
         f"  {violation['id']} ({violation['impact']}): {violation['help']}\n"

@@ -113,3 +113,20 @@ def write_instance_file(app, name, content):
     with open(path, "wb") as handle:
         handle.write(content if isinstance(content, bytes) else content.encode())
     return path
+
+
+# Captions for a 2-second sample video: a speaker, a tag, and markup written as text.
+CAPTIONS = """WEBVTT
+
+00:00.000 --> 00:00.900
+<v Ann &amp; Bob>Good <b>morning</b>.
+
+00:00.900 --> 00:02.000
+We write &lt;script&gt;alert(1)&lt;/script&gt; as text.
+"""
+
+
+def write_captions(folder: Path, text: str = CAPTIONS, name: str = "captions.vtt") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path

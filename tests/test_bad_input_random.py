@@ -287,11 +287,12 @@ def test_random_posts_to_every_form_never_get_a_5xx_nor_write_a_row_when_refused
 
 
 @pytest.fixture
-def get_paths(app, people, add_video):
+def get_paths(app, people, add_video, tmp_path):
+    from helpers import write_captions
     from portal.extensions import db
     from portal.media.models import Video
 
-    video_id, [file_id] = add_video()
+    video_id, [file_id] = add_video(captions=write_captions(tmp_path))
     with app.app_context():
         still_id = db.session.get(Video, video_id).stills[0].id
     unsubscribe = next(path for path in people if path.startswith("/newsletter/"))
@@ -299,8 +300,9 @@ def get_paths(app, people, add_video):
             "/reset/done", "/welcome", "/account/", "/account/password", "/account/details", "/account/email",
             "/account/email/code", "/account/downloads", "/account/export", "/account/delete", f"/videos/{video_id}",
             f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js", "/healthz",
-            f"/stills/{still_id}", f"/videos/{video_id}/preview", f"/videos/{video_id}/links.txt",
-            f"/videos/{video_id}/SHA256SUMS", "/links.txt", "/SHA256SUMS", "/d/not-a-link/file.mp4",
+            f"/stills/{still_id}", f"/videos/{video_id}/preview", f"/videos/{video_id}/captions.vtt",
+            f"/videos/{video_id}/links.txt", f"/videos/{video_id}/SHA256SUMS", "/links.txt", "/SHA256SUMS",
+            "/d/not-a-link/file.mp4",
             "/login/second-factor", "/login/second-factor/set-up", "/admin", "/admin/most-downloaded.csv",
             "/admin/account", "/terms/accept",
             "/privacy", "/terms", "/accessibility", "/contact", "/logo"]
@@ -312,7 +314,7 @@ def test_every_get_route_is_visited(app, get_paths):
 
 
 def test_random_query_parameters_on_every_page_never_get_a_5xx_nor_write_a_row_when_refused(app, people, get_paths):
-    """12 seeded cases per GET route (444 in all), logged in and not; the count is asserted and printed.
+    """12 seeded cases per GET route (456 in all), logged in and not; the count is asserted and printed.
 
     A download writes a row of its own, so only refused requests must write nothing.
     """

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, htmx_ready, wait_for_code
+from browser_support import (
+    STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, htmx_ready, is_announced, wait_for_code,
+)
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
 from conftest import test_settings as app_settings
 from portal import create_app, passwords
@@ -227,24 +229,47 @@ def test_a_person_registers_verifies_subscribes_and_logs_out_without_leaving_the
     expect_logged_out(page)
 
 
-def test_a_weak_password_keeps_the_dialog_open_and_focuses_the_field(page):
+def error_summary(container):
+    return container.get_by_role("group", name="There is a problem")
+
+
+def test_a_weak_password_keeps_the_dialog_open_and_focuses_the_summary_of_its_errors(page):
     visit(page, "/")
     dialog = open_from_header(page, "Create an account", "Create an account")
 
     fill_registration(dialog, password=WEAK_PASSWORD)
     click(dialog.get_by_role("button", name="Create account"))
 
+    summary = error_summary(dialog)
     password = dialog.get_by_label("Password", exact=True)
+    expect(summary).to_be_focused()
     expect(password).to_have_attribute("aria-invalid", "true")
-    expect(password).to_be_focused()
     expect(password).to_have_value("")
     unmet = passwords.unmet_rules(WEAK_PASSWORD)
     assert len(unmet) >= 4
     for message in unmet:
-        expect(dialog.get_by_role("listitem").filter(has_text=message)).to_be_visible()
+        expect(summary.get_by_role("link", name=message)).to_be_visible()
         expect(password).to_have_accessible_description(re.compile(re.escape(message)))
     expect(page.get_by_role("dialog", name="Create an account", exact=True)).to_be_visible()
-    assert still_the_same_page(page)
+
+    page.keyboard.press("Tab")
+    expect(summary.get_by_role("link", name=unmet[0])).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(password).to_be_focused()
+    assert path_of(page.url) == "/" and still_the_same_page(page)
+
+
+def test_without_javascript_a_step_with_errors_opens_with_their_summary_and_its_links_reach_the_fields(page_without_js):
+    page = page_without_js
+    page.goto("/register")
+    fill_registration(page, password=WEAK_PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+
+    summary = error_summary(page)
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
 
 
 def test_a_dialog_over_a_step_page_is_labelled_by_its_own_heading_and_fields(page):
@@ -315,8 +340,9 @@ def test_a_wrong_password_keeps_the_dialog_open_with_a_message(page, ada):
     click(dialog.get_by_role("button", name="Log in", exact=True))
 
     password = dialog.get_by_label("Password", exact=True)
-    expect(dialog.get_by_text("The email or password is not right.")).to_be_visible()
-    expect(password).to_be_focused()
+    expect(error_summary(dialog)).to_be_focused()
+    expect(error_summary(dialog).get_by_role("link", name="The email or password is not right.")).to_be_visible()
+    expect(password).to_have_accessible_description("The email or password is not right.")
     expect(password).to_have_value("")
     expect_logged_out(page)
     assert still_the_same_page(page)
@@ -442,6 +468,9 @@ def test_search_results_update_in_place_as_one_types_and_the_url_is_shareable(pa
     expect(results.get_by_role("link", name="Speech on maritime security")).to_be_visible()
     page.wait_for_url(lambda url: "q=mariti" in url)
     assert still_the_same_page(page)
+    # A screen reader hears the new count, politely, and not every card read out.
+    expect(page.get_by_role("status")).to_have_text("1 video found")
+    assert not is_announced(results.get_by_role("link", name="Speech on maritime security"))
 
 
 def test_a_visitor_s_download_opens_the_log_in_dialog_and_then_offers_the_files(page, ada, add_video):
@@ -518,7 +547,7 @@ def test_escape_then_log_in_within_a_minute_leads_back_to_the_code_in_the_inbox(
     dialog = open_from_header(page, "Log in", "Log in")
     fill_log_in(dialog)
     click(dialog.get_by_role("button", name="Log in", exact=True))
-    expect(dialog.get_by_text("The email or password is not right.")).to_be_visible()
+    expect(error_summary(dialog)).to_contain_text("The email or password is not right.")
     click(dialog.get_by_role("link", name="enter the code"))
 
     dialog = step(page, CHECK_YOUR_INBOX)
@@ -563,9 +592,11 @@ def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, p
     resend = dialog.get_by_role("button", name="Send new code")
 
     expect(resend).to_be_disabled()
-    expect(dialog).to_contain_text("You can ask for a new code in")
+    countdown = dialog.get_by_text(re.compile("^You can ask for a new code in"))
+    expect(countdown).to_be_visible()
+    assert not is_announced(countdown), "a countdown read out every second is noise"
     expect(resend).to_be_enabled(timeout=6_000)
-    expect(dialog.get_by_role("status")).to_have_text("You can ask for a new code now.")
+    expect(dialog.get_by_role("status")).to_have_text("You can ask for a new code now.")  # said once
     click(resend)
 
     dialog = step(page, CHECK_YOUR_INBOX)

@@ -1,4 +1,4 @@
-"""The preview player in a real browser: a visitor who has not logged in plays and seeks."""
+"""The preview player in a real browser: a visitor who has not logged in plays, seeks and sees captions."""
 import pytest
 
 from test_browser import app, browse, live_server  # noqa: F401  (the browser tests' app on a live server)
@@ -6,8 +6,11 @@ from test_browser import app, browse, live_server  # noqa: F401  (the browser te
 pytestmark = pytest.mark.browser
 
 
-def test_a_visitor_plays_the_preview_and_seeks_to_the_middle(browser, live_server, add_sample_video):  # noqa: F811
-    video_id = add_sample_video("hd.mp4")
+def test_a_visitor_plays_the_preview_with_its_captions_and_seeks_to_the_middle(  # noqa: F811
+        browser, live_server, add_sample_video, tmp_path):
+    from helpers import write_captions
+
+    video_id = add_sample_video("hd.mp4", captions=write_captions(tmp_path))
     with browse(browser, live_server) as (page, watch):
         page.goto(f"/videos/{video_id}")
         player = page.locator("video")
@@ -25,4 +28,13 @@ def test_a_visitor_plays_the_preview_and_seeks_to_the_middle(browser, live_serve
         assert middle["time"] == pytest.approx(middle["duration"] / 2, abs=0.1)
         page.evaluate("() => document.querySelector('video').play()")
         page.wait_for_function("() => document.querySelector('video').currentTime > 1.2")
+        # The captions loaded (readyState 2), under the page's policy, and are shown.
+        page.wait_for_function("() => document.querySelector('track').readyState === 2")
+        captions = page.evaluate("""() => {
+            const track = document.querySelector('video').textTracks[0];
+            return {mode: track.mode, kind: track.kind, language: track.language,
+                    cues: Array.from(track.cues, cue => cue.text)};
+        }""")
+        assert captions == {"mode": "showing", "kind": "captions", "language": "en", "cues": [
+            "<v Ann &amp; Bob>Good <b>morning</b>.", "We write &lt;script&gt;alert(1)&lt;/script&gt; as text."]}
         assert watch.problems() == []

@@ -1,6 +1,7 @@
-"""The admin's commands: portal media add/import/list/remove, portal demo, downloads report."""
+"""The admin's commands: portal media add/import/captions/list/remove, portal demo, downloads report."""
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,40 @@ def test_media_add_refuses_a_file_that_is_not_a_video_in_one_line_naming_it(app,
     assert media_files(app) == []
 
 
+def test_media_add_with_captions_serves_them_to_anyone_as_webvtt(app, tmp_path, sample_videos):
+    from helpers import CAPTIONS, write_captions
+
+    result = run(app, "media", "add", str(sample_videos["hd.mp4"]), "--title", "T", "--quiet",
+                 "--captions", str(write_captions(tmp_path)), "--captions-lang", "fr-BE")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(Video, 1).captions_lang == "fr-BE"
+    served = app.test_client().get("/videos/1/captions.vtt")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == "text/vtt; charset=utf-8"
+    assert served.headers["Cache-Control"] == "public, max-age=3600"
+    assert served.text == CAPTIONS
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("00:00.000 --> 00:01.000\nNo header\n", "its first line must be WEBVTT"),
+    ("WEBVTT\n\n00:00.000 --> 00:0x.000\nA broken time\n", "not valid WebVTT"),
+    ("WEBVTT\n\nNOTE only a note\n", "has no cues"),
+    ("WEBVTT\n\n00:05.000 --> 00:01.000\nBackwards\n", "ends before it starts"),
+    ("WEBVTT\n\n00:00.000 --> 00:01.000\nD\xe9j\xe0 en Latin-1\n".encode("latin-1"), "not UTF-8 text"),
+])
+def test_media_add_refuses_malformed_captions_in_one_line_naming_the_file_and_adds_nothing(
+        app, tmp_path, sample_videos, text, reason):
+    captions = tmp_path / "speech.vtt"
+    captions.write_bytes(text if isinstance(text, bytes) else text.encode())
+    result = run(app, "media", "add", str(sample_videos["hd.mp4"]), "--title", "T", "--captions", str(captions))
+    assert result.exit_code != 0
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: speech.vtt: ") and reason in line
+    assert count_videos(app) == 0
+    assert media_files(app) == []
+
+
 def describe(folder, sample_videos, **data):
     folder.mkdir(parents=True)
     for entry in data.get("files", []):
@@ -152,6 +187,55 @@ def test_an_interrupted_import_finishes_the_previews_when_run_again(app, tmp_pat
     assert "2 preview(s) made" in run(app, "media", "previews", "--quiet").output
 
 
+def test_media_import_takes_a_vtt_beside_a_video_as_its_captions(app, tmp_path, sample_videos):
+    from helpers import CAPTIONS, write_captions
+
+    root = tmp_path / "drop"
+    describe(root / "speech", sample_videos, title="Speech", files=["clip.mkv"], captions_lang="de")
+    write_captions(root / "speech", name="clip.vtt")
+    describe(root / "garbled", sample_videos, title="Garbled", files=["clip.mkv"])
+    write_captions(root / "garbled", "Not captions at all\n", name="clip.vtt")
+    result = run(app, "media", "import", str(root), "--quiet")
+    assert "added    speech" in result.output
+    assert "refused  garbled: clip.vtt: not a WebVTT file" in result.output
+    with app.app_context():
+        [video] = library.videos()
+        assert (video.title, video.captions_lang) == ("Speech", "de")
+    assert app.test_client().get(f"/videos/{video.id}/captions.vtt").text == CAPTIONS
+
+
+def test_media_captions_replaces_a_video_s_captions_and_removing_the_video_removes_them(
+        app, tmp_path, add_sample_video):
+    from helpers import write_captions
+
+    video_id = add_sample_video(captions=write_captions(tmp_path))
+    first_files = media_files(app)
+
+    def track_source():
+        return re.search(r'<track [^>]*src="([^"]+)"', app.test_client().get(f"/videos/{video_id}").text).group(1)
+
+    first_source = track_source()
+    new = write_captions(tmp_path, "WEBVTT\n\n00:00.000 --> 00:01.000\nNouveau\n", name="new.vtt")
+    result = run(app, "media", "captions", str(video_id), str(new), "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    assert f"captions (fr) set for http://localhost/videos/{video_id}" in result.output
+    assert app.test_client().get(f"/videos/{video_id}/captions.vtt").text.endswith("Nouveau\n")
+    # The old file is gone, the new one took its place, and the player asks for it by a new address (no stale cache).
+    assert len(media_files(app)) == len(first_files) and media_files(app) != first_files
+    assert track_source() != first_source
+
+    refused = run(app, "media", "captions", str(video_id), str(write_captions(tmp_path, "WEBVTT\n", "bad.vtt")))
+    assert refused.output.strip() == "Error: bad.vtt: has no cues"
+    assert app.test_client().get(f"/videos/{video_id}/captions.vtt").text.endswith("Nouveau\n")
+    wrong_language = run(app, "media", "captions", str(video_id), str(new), "--lang", "en us")
+    assert wrong_language.output.strip() == "Error: captions language 'en us' is not a language tag such as en or fr-BE"
+    assert run(app, "media", "captions", "99", str(new)).output.strip() == "Error: there is no video 99"
+
+    assert run(app, "media", "remove", str(video_id), "--yes").exit_code == 0
+    assert media_files(app) == []
+    assert app.test_client().get(f"/videos/{video_id}/captions.vtt").status_code == 404
+
+
 def test_media_list_and_remove(app, add_video):
     video_id, _ = add_video("To be removed")
     assert "To be removed" in run(app, "media", "list").output
@@ -171,6 +255,8 @@ def test_demo_adds_a_handful_of_playable_videos_with_posters_and_previews_once(a
     assert count_videos(app) == 5
     html = app.test_client().get("/").text
     assert "Opening remarks at the Brussels press conference" in html
+    first = app.test_client().get("/videos/1").text
+    assert '<track kind="captions"' in first and '<span class="cue-voice">Secretary General:</span>' in first
     with app.app_context():
         for video in library.videos():
             assert video.stills and video.duration_seconds == 3

@@ -1,4 +1,4 @@
-"""What a visitor sees of a video: posters, the preview player, and what each file is."""
+"""What a visitor sees of a video: posters, the preview player and its captions, and what each file is."""
 import hashlib
 import re
 from fractions import Fraction
@@ -51,6 +51,24 @@ def test_the_video_page_has_a_player_for_the_preview_that_anyone_may_play(app, a
     part = client.get(f"/videos/{video_id}/preview", headers={"Range": "bytes=100-199"})
     assert part.status_code == 206 and part.data == whole.data[100:200]
     assert part.headers["Accept-Ranges"] == "bytes"
+
+
+def test_the_player_shows_the_captions_and_the_page_their_text_with_times_markup_as_plain_text(
+        app, tmp_path, add_sample_video):
+    from helpers import write_captions
+
+    video_id = add_sample_video(captions=write_captions(tmp_path), captions_lang="en-GB")
+    html = app.test_client().get(f"/videos/{video_id}").text
+    track = re.search(r"<track [^>]*>", html).group(0)
+    assert 'kind="captions" default srclang="en-GB" label="Captions (en-GB)"' in track
+    assert re.search(rf'src="/videos/{video_id}/captions\.vtt\?v=\w+"', track)
+    transcript = html[html.index('<section class="transcript cue-transcript"'):]
+    transcript = transcript[:transcript.index("</section>")]
+    cues = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
+            for item in re.findall(r"<li>(.*?)</li>", transcript, re.DOTALL)]
+    assert cues == ["0:00 Ann &amp; Bob: Good morning.", "0:00 We write &lt;script&gt;alert(1)&lt;/script&gt; as text."]
+    assert '<time datetime="PT0.900S">0:00</time>' in transcript
+    assert "<b>" not in transcript and "<script>" not in html
 
 
 def test_the_policy_allows_media_from_the_portal_only(app):

@@ -82,6 +82,9 @@ def test_with_ask_stated_use_the_choice_is_offered_and_required(app, verified_be
         assert choice in page.lower()
     response = accept(verified_before_terms, f"/files/{file_id}")
     assert response.status_code == 422
+    # The error's summary links to the first choice, which is what takes focus.
+    assert '<a href="#stated_use-0">Choose what you will use the files for.</a>' in response.text
+    assert 'id="stated_use-0"' in response.text
     response = accept(verified_before_terms, f"/files/{file_id}", stated_use="propaganda")
     assert response.status_code == 422
     assert downloads(app) == []

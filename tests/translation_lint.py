@@ -52,6 +52,12 @@ def _is_gettext(tokens, index) -> bool:
     return tokens[index][1] == "name" and tokens[index][2] in GETTEXT
 
 
+def _is_block_set(tokens, index) -> bool:
+    """`{% set name %}…{% endset %}`, as opposed to `{% set name = value %}`."""
+    end = next(position for position in range(index, len(tokens)) if tokens[position][1] == "block_end")
+    return not any(kind == "operator" and value == "=" for _, kind, value in tokens[index:end])
+
+
 def _is_class(tokens, index) -> bool:
     return tokens[index - 1][1] == "operator" and tokens[index - 1][2] == "=" and tokens[index - 2][2] == "class"
 
@@ -69,7 +75,8 @@ def template_skeleton(environment, source: str, name: str) -> tuple[str, list[st
     depth = 0
     for index, (_, kind, value) in enumerate(tokens):
         if kind == "name" and tokens[index - 1][1] == "block_begin" and value in ("trans", "endtrans", "set", "endset"):
-            block = None if value.startswith("end") else value
+            if value != "set" or _is_block_set(tokens, index):  # not `{% set x = … %}`
+                block = None if value.startswith("end") else value
             if value == "endset":
                 body = "".join(set_body)
                 parts.append(PLACEHOLDER if ATTRIBUTES_ONLY.fullmatch(body.replace(PLACEHOLDER, "")) else body)

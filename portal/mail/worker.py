@@ -2,16 +2,19 @@
 
 It drains the outbox every `MAIL_POLL_INTERVAL` seconds, and at once when a
 commit in this process has queued mail. Several processes share the queue
-safely (see `delivery`), so gunicorn's workers each run one.
+safely (see `delivery`), so gunicorn's workers each run one. Every
+`HOUSEKEEPING_INTERVAL` seconds it also forgets stale records (`housekeeping`).
 """
 import logging
 import os
 import threading
+import time
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .. import housekeeping
 from .delivery import deliver_due
 from .outbox import ENQUEUED_FLAG
 
@@ -25,6 +28,7 @@ class DeliveryWorker:
         self.stopping = threading.Event()
         self.thread = None
         self.pid = None
+        self.housekept_at = None
 
     def ensure_running(self) -> None:
         """Start the thread in this process (threads do not survive a fork)."""
@@ -49,6 +53,7 @@ class DeliveryWorker:
         while not self.stopping.is_set():
             self.wake_up.clear()
             self._drain()
+            self._keep_house()
             self.wake_up.wait(interval)
 
     def _drain(self) -> None:
@@ -59,6 +64,21 @@ class DeliveryWorker:
             except Exception:
                 # A database or network hiccup must not end the thread.
                 log.exception("mail delivery failed; trying again later")
+
+    def _keep_house(self) -> None:
+        interval = self.app.config["HOUSEKEEPING_INTERVAL"]
+        if self.housekept_at is not None and time.monotonic() - self.housekept_at < interval:
+            return
+        self.housekept_at = time.monotonic()
+        with self.app.app_context():
+            try:
+                forgotten = housekeeping.forget_stale()
+            except Exception:
+                log.exception("housekeeping failed; trying again later")
+                return
+        if any(forgotten.values()):
+            log.info("forgot stale records", extra={"fields": {
+                "event": "housekeeping", **{kind.replace(" ", "_"): count for kind, count in forgotten.items()}}})
 
 
 def install(app) -> None:

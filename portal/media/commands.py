@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import User
 from ..urls import public_url
 from . import demo, library
+from .captions import DEFAULT_LANGUAGE
 from .models import Download, Video
 
 media_group = AppGroup("media", help="The video library.")
@@ -87,8 +88,12 @@ def _video_url(video: Video) -> str:
 @click.option("--poster", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--duration", help="Seconds, MM:SS or HH:MM:SS; by default the files say.")
 @click.option("--label", "labels", multiple=True, help='Once per file, in order, e.g. "HD 1080p MP4".')
+@click.option("--captions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A WebVTT file: captions for the preview, and a transcript with times on the page.")
+@click.option("--captions-lang", default=DEFAULT_LANGUAGE, show_default=True, help="The captions' language tag.")
 @click.option("--quiet", is_flag=True, help="No progress bars (for cron).")
-def add_command(files, title, description, recorded, place, tags, transcript, poster, duration, labels, quiet):
+def add_command(files, title, description, recorded, place, tags, transcript, poster, duration, labels, captions,
+                captions_lang, quiet):
     """Add one video; several FILES are its renditions. Makes posters (unless given) and a preview."""
     try:
         new = library.NewVideo(
@@ -102,8 +107,13 @@ def add_command(files, title, description, recorded, place, tags, transcript, po
             transcript=transcript.read_text(encoding="utf-8") if transcript else None,
             poster=poster,
             duration_seconds=library.parse_duration(duration),
+            captions=captions,
+            captions_lang=captions_lang,
         )
-        for path in new.files:  # refuse a file that is not a video before copying anything
+        # Refuse a file that is not a video, or captions that are not WebVTT, before copying anything.
+        if new.captions:
+            library.check_captions(new.captions, new.captions_lang)
+        for path in new.files:
             library.probe(path)
         with _copy_bar(new.files, "Copying", quiet) as bar:
             video = library.add_video(new, bar.update)
@@ -143,6 +153,22 @@ def previews_command(missing, quiet):
     """Make the previews anyone may play on the video pages (again, unless --missing)."""
     videos = library.videos_without_preview() if missing else library.videos()
     click.echo(f"{_make_previews(videos, quiet)} preview(s) made")
+
+
+@media_group.command("captions")
+@click.argument("video_id", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", help=f"The captions' language tag; by default the video's present one, or {DEFAULT_LANGUAGE}.")
+def captions_command(video_id, file, lang):
+    """Give a video captions from a WebVTT FILE, replacing those it had."""
+    video = db.session.get(Video, video_id)
+    if video is None:
+        raise click.ClickException(f"there is no video {video_id}")
+    try:
+        library.set_captions(video, file, lang or video.captions_lang or DEFAULT_LANGUAGE)
+    except library.LibraryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"captions ({video.captions_lang}) set for {_video_url(video)}")
 
 
 @media_group.command("list")

@@ -2,7 +2,8 @@
 
 Each is a few seconds of a moving test pattern with its title burned in and
 a tone, in two H.264/AAC MP4 renditions: real files that play anywhere,
-with posters and previews made the way an admin's files get theirs.
+with posters and previews made the way an admin's files get theirs; the
+first has captions.
 """
 import tempfile
 from datetime import date
@@ -26,6 +27,8 @@ DEMO_VIDEOS = [
         "description": "The Secretary General opens the autumn press conference with remarks on the alliance's priorities.",
         "transcript": "As delivered. Good morning. Today we meet at a moment of great change. "
         "Our priorities are clear: deterrence, resilience and partnership.",
+        "captions": "WEBVTT\n\n00:00.000 --> 00:01.500\n<v Secretary General>Good morning.\n\n"
+        "00:01.500 --> 00:03.000\nToday we meet at a moment of great change.\n",
         "colour": "#0b4f8a",
     },
     {
@@ -88,6 +91,10 @@ def _new_video(scratch: Path, key: str, entry: dict, number: int) -> library.New
         engine.generate_video(path, entry["title"], width=width, height=height, seconds=SECONDS,
                               colour=entry["colour"], tone=220.0 * (1 + number / 4))
         files.append(path)
+    captions = None
+    if entry.get("captions"):
+        captions = scratch / f"{key}.vtt"
+        captions.write_text(entry["captions"], encoding="utf-8")
     return library.NewVideo(
         title=entry["title"],
         files=files,
@@ -98,4 +105,5 @@ def _new_video(scratch: Path, key: str, entry: dict, number: int) -> library.New
         tags=entry["tags"],
         transcript=entry["transcript"],
         source_key=key,
+        captions=captions,
     )

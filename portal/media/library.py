@@ -1,6 +1,7 @@
 """Adding, importing, listing and removing videos: what the admin commands call."""
 import errno
 import json
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -12,8 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
-from . import engine, listing_cache, search, storage
+from . import captions, engine, listing_cache, search, storage
+from .captions import DEFAULT_LANGUAGE
 from .models import Rendition, Still, Tag, Video
+
+log = logging.getLogger("portal.media")
 
 DESCRIPTION_FILES = ("video.toml", "video.json")
 # Poster stills: a catalogue card's width and a video page's.
@@ -37,6 +41,8 @@ class NewVideo:
     poster: Path | None = None
     duration_seconds: int | None = None
     source_key: str | None = None
+    captions: Path | None = None  # a WebVTT file
+    captions_lang: str = DEFAULT_LANGUAGE
 
 
 def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -> Video:
@@ -96,6 +102,9 @@ def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[i
                     **_fact_fields(facts[number]),
                 )
             )
+        if new.captions:
+            video.captions = storage.store_copy(new.captions, folder, progress)[0]
+            video.captions_lang = new.captions_lang
         if new.poster:
             video.poster = storage.store_copy(new.poster, folder)[0]
         else:
@@ -135,6 +144,47 @@ def make_preview(video: Video, progress: Callable[[float], None] = lambda second
         raise LibraryError(str(error)) from error
     video.preview = stored_path
     db.session.commit()
+
+
+def set_captions(video: Video, path: Path, language: str) -> None:
+    """Give the video these captions, replacing any it had; a refused file changes nothing.
+
+    The new file gets a name of its own, so the old one is removed only
+    once the video points at the new one.
+    """
+    check_captions(path, language)
+    old = video.captions
+    stored_path = storage.store_copy(path, str(video.id))[0]
+    try:
+        video.captions = stored_path
+        video.captions_lang = language
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        storage.remove_file(stored_path)
+        raise
+    if old:
+        storage.remove_file(old)
+
+
+def check_captions(path: Path, language: str) -> None:
+    """A `LibraryError` naming the file unless it is WebVTT with cues and the language a tag."""
+    try:
+        captions.check_language(language)
+        captions.read(path)
+    except captions.NotCaptions as error:
+        raise LibraryError(str(error)) from error
+
+
+def caption_cues(video: Video) -> tuple[captions.Cue, ...]:
+    """The cues of the video's captions for its transcript; none when it has none (or the file went missing)."""
+    if not video.captions:
+        return ()
+    try:
+        return captions.transcript(storage.path_of(video.captions))
+    except (OSError, captions.NotCaptions) as error:
+        log.error("captions of video %s cannot be read: %s", video.id, error)
+        return ()
 
 
 def has_preview(video: Video) -> bool:
@@ -210,9 +260,10 @@ def read_description(folder: Path) -> NewVideo:
     if transcript and (folder / str(transcript)).is_file():
         transcript = inside(folder, transcript).read_text(encoding="utf-8")
     place = data.get("place")
+    paths = [inside(folder, entry.get("path", "")) for entry in entries]
     return NewVideo(
         title=str(data.get("title") or ""),
-        files=[inside(folder, entry.get("path", "")) for entry in entries],
+        files=paths,
         labels=[str(entry.get("label") or _default_label(Path(str(entry.get("path", ""))))) for entry in entries],
         description=str(data.get("description") or ""),
         recorded_on=parse_date(data.get("recorded")),
@@ -222,7 +273,18 @@ def read_description(folder: Path) -> NewVideo:
         poster=inside(folder, data["poster"]) if data.get("poster") else None,
         duration_seconds=parse_duration(data.get("duration")),
         source_key=str(data.get("id") or folder.name),
+        captions=_sidecar_captions(folder, paths),
+        captions_lang=str(data.get("captions_lang") or DEFAULT_LANGUAGE),
     )
+
+
+def _sidecar_captions(folder: Path, files: list[Path]) -> Path | None:
+    """The first `<name>.vtt` beside a listed file (speech-1080p.vtt beside speech-1080p.mp4), if any."""
+    for path in files:
+        sidecar = path.with_suffix(".vtt")
+        if path.is_file() and sidecar.is_file():
+            return inside(folder, sidecar.relative_to(folder))
+    return None
 
 
 def inside(folder: Path, name) -> Path:
@@ -280,6 +342,8 @@ def _check(new: NewVideo) -> None:
             raise LibraryError(f"{path} is not a file")
     if new.poster and storage.image_type(new.poster) is None:
         raise LibraryError(f"{new.poster} is not a PNG, JPEG or WebP image")
+    if new.captions:
+        check_captions(new.captions, new.captions_lang)
 
 
 def _fact_fields(facts: engine.VideoFacts) -> dict:

@@ -1,4 +1,5 @@
 """Videos, their files (renditions), tags, and the record of downloads."""
+import hashlib
 from datetime import date, datetime
 
 from fractions import Fraction
@@ -44,6 +45,9 @@ class Video(db.Model):
     poster: Mapped[str | None] = mapped_column(String(300))
     # The small H.264/AAC MP4 anyone may play on the page, once made.
     preview: Mapped[str | None] = mapped_column(String(300))
+    # A WebVTT file for the preview's captions, and its language (a BCP 47 tag such as "en").
+    captions: Mapped[str | None] = mapped_column(String(300))
+    captions_lang: Mapped[str | None] = mapped_column(String(35))
     # The tag names as one text, for PostgreSQL's full-text index (kept by `library`).
     tag_text: Mapped[str] = mapped_column(Text, default="")
     # Where an import found it (its folder name), so a re-run adds nothing twice.
@@ -66,6 +70,11 @@ class Video(db.Model):
     @property
     def has_poster(self) -> bool:
         return bool(self.poster or self.stills)
+
+    @property
+    def captions_version(self) -> str:
+        """Changes with each new captions file: the page's link carries it, so caches fetch the new one."""
+        return hashlib.sha256((self.captions or "").encode()).hexdigest()[:12]
 
     def stills_for(self, width: int) -> dict[str, "Still"]:
         """Per kind, the smallest still at least `width` wide (or the largest there is)."""

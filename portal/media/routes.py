@@ -7,7 +7,7 @@ from ..admin import searches
 from ..extensions import db
 from ..htmx import is_htmx, render, render_form
 from ..navigation import safe_next
-from . import catalogue, link_lists, links, listing_cache, serving, storage, terms
+from . import catalogue, library, link_lists, links, listing_cache, serving, storage, terms
 from .forms import AcceptTermsForm
 from .models import Rendition, Still, Video
 
@@ -49,7 +49,8 @@ def video(video_id: int):
     item = db.get_or_404(Video, video_id)
     terms_pending = current_user.is_authenticated and terms.needs_acceptance(current_user)
     return render("media/_files.html", page="media/video.html", video=item, title=item.title,
-                  description=item.description or item.title, terms_pending=terms_pending)
+                  description=item.description or item.title, terms_pending=terms_pending,
+                  cues=library.caption_cues(item))
 
 
 @blueprint.get("/videos/<id:video_id>/poster")
@@ -86,6 +87,22 @@ def preview(video_id: int):
     if path is None or not path.is_file():
         abort(404)
     response = send_file(path, mimetype="video/mp4", conditional=True, max_age=3600)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@blueprint.get("/videos/<id:video_id>/captions.vtt")
+def captions(video_id: int):
+    """The preview's captions, public like the preview.
+
+    The page links them with `v=Video.captions_version`, so replaced
+    captions are fetched at once despite the hour of caching.
+    """
+    item = db.get_or_404(Video, video_id)
+    path = storage.path_of(item.captions) if item.captions else None
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="text/vtt", conditional=True, max_age=3600)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 

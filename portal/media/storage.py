@@ -75,5 +75,9 @@ def image_type(path: Path) -> str | None:
     return next((kind for signature, kind in IMAGE_SIGNATURES.items() if head.startswith(signature)), None)
 
 
+def remove_file(stored_path: str) -> None:
+    path_of(stored_path).unlink(missing_ok=True)
+
+
 def remove_folder(folder: str) -> None:
     shutil.rmtree(media_root() / folder, ignore_errors=True)

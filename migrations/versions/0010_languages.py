@@ -4,7 +4,7 @@ one a code flow was started in (a registration's account is created with it).
 Existing accounts keep no language: they read the one their browser asks for.
 
 Revision ID: 9c41d7a2e5b3
-Revises: 0b8e5d2c4f17
+Revises: e44b6f4cd5ba
 Create Date: 2026-11-25
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9c41d7a2e5b3'
-down_revision = '0b8e5d2c4f17'
+down_revision = 'e44b6f4cd5ba'
 branch_labels = None
 depends_on = None
 
