@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test clean
+.PHONY: run test screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,6 +18,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PYTHON) -m pytest -n 2 --dist worksteal
+
+screenshots: $(STAMP)
+	PORTAL_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PYTHON) -m pytest -q tests/test_screenshots.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

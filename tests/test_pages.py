@@ -61,6 +61,21 @@ def test_the_default_accessibility_statement_says_how_to_report_a_barrier(app):
     assert 'href="/contact"' in text
 
 
+def test_the_default_accessibility_statement_says_how_it_is_checked_and_the_checks_it_names_exist(app):
+    import test_accessibility
+    import test_keyboard
+
+    text = " ".join(app.test_client().get("/accessibility").text.split())
+    assert "(WCAG) 2.2 at level AA" in text and "axe-core against WCAG 2.0, 2.1 and 2.2 A and AA" in text
+    assert "320 and 640 pixels wide" in text and "with a keyboard alone" in text
+    keyboard_flows = " ".join(name for name in dir(test_keyboard) if name.startswith("test_"))
+    for flow in ("registers", "logs_in", "resets", "downloads"):
+        assert flow in keyboard_flows
+    assert "dark" in test_accessibility.__doc__ and "320 or 640 px" in test_accessibility.__doc__
+    french = " ".join(app.test_client().get("/accessibility", headers={"Accept-Language": "fr"}).text.split())
+    assert "Comment nous vérifions" in french and "au clavier seul" in french
+
+
 def test_without_a_contact_address_the_contact_page_stays_neutral(app):
     text = app.test_client().get("/contact").text
     assert "mailto:" not in text
