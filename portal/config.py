@@ -95,10 +95,9 @@ class Defaults:
     UNFOUND_SEARCHES_KEPT = 1000
     # Shown on the contact page (and, through it, the privacy notice); None: no address.
     CONTACT_EMAIL = None
-    TERMS_OF_USE = (
-        "Free of charge for editorial and educational use. "
-        "Please credit the source in every use."
-    )
+    # The notice beside every download and the default terms page; None: the
+    # portal's own default, in the page's language (`terms.notice`).
+    TERMS_OF_USE = None
     # Raise it when the terms change: each account's next download asks to accept them again.
     TERMS_VERSION = "1"
     # Ask, with the acceptance, what the files are for; each download records the answer.

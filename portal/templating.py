@@ -4,7 +4,7 @@ from flask_login import current_user
 from . import branding, passwords
 from .clock import wait_in_words
 from .htmx import current_page
-from .media import describe, links
+from .media import describe, links, terms
 
 
 def _fillable(form) -> list:
@@ -50,6 +50,7 @@ def install(app) -> None:
         site_logo=branding.logo_url,
         download_link=download_link,
         wait_in_words=wait_in_words,
+        terms_of_use=terms.notice,
     )
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["file_summary"] = describe.summary

@@ -46,8 +46,10 @@ def test_the_default_privacy_notice_says_what_the_portal_stores_and_why(app):
     assert 'href="/account/"' in text
 
 
-def test_the_default_terms_are_the_terms_of_use_setting(app):
-    assert app.config["TERMS_OF_USE"] in app.test_client().get("/terms").text
+def test_without_a_terms_setting_the_default_terms_are_in_the_page_s_language(app):
+    assert "Free of charge for editorial and educational use." in app.test_client().get("/terms").text
+    french = app.test_client().get("/terms", headers={"Accept-Language": "fr"}).text
+    assert "Gratuit pour un usage éditorial et pédagogique." in french
 
 
 @pytest.mark.parametrize("settings", [{"TERMS_OF_USE": "Only for the *archive*."}])

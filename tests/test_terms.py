@@ -26,7 +26,7 @@ def test_the_first_download_asks_to_accept_the_terms_instead_of_sending_the_file
     assert response.status_code == 200
     assert "attachment" not in response.headers.get("Content-Disposition", "")
     assert ACCEPT in response.text
-    assert app.config["TERMS_OF_USE"] in response.text
+    assert "Free of charge for editorial and educational use." in response.text
     assert downloads(app) == []
 
 

@@ -20,6 +20,14 @@ STATED_USES = [
 ]
 
 
+DEFAULT_NOTICE = _l("Free of charge for editorial and educational use. Please credit the source in every use.")
+
+
+def notice() -> str:
+    """The terms of use in a sentence or two: the admin's `TERMS_OF_USE`, else the default in the page's language."""
+    return current_app.config["TERMS_OF_USE"] or str(DEFAULT_NOTICE)
+
+
 def current_version() -> str:
     return str(current_app.config["TERMS_VERSION"])
 
