@@ -25,7 +25,10 @@ After the run the people stop, the outbox is given up to a minute to drain,
 and the checks are printed; the exit status is 1 when one fails.
 """
 import argparse
+import os
+import re
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -34,17 +37,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import gevent
-from load_people import PASSWORD, Ledger, Library, Person
+from load_people import PASSWORD, Ledger, Library, Person, percentile
 from load_sink import smtp_sink
 from locust.env import Environment
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from common import free_port, gunicorn, portal_app
+from common import free_port, gunicorn, median, portal_app
 from portal.auth.flows import VERIFY_EMAIL
 
 SEARCH_WORDS = ["maritime", "press", "speech", "ministers", "exercise", "brussels", "security", "zzzzz"]
 DRAIN_SECONDS = 60
+REQUEST_LINE = re.compile(r"event=request method=(?P<method>\w+) .* ms=(?P<ms>[\d.]+)")
+# A logged traceback's line naming the exception, e.g. "sqlalchemy.exc.IntegrityError: (...) duplicate key".
+EXCEPTION_LINE = re.compile(r"[\w.]+(?:Error|Exception|Violation|Timeout)\b")
 
 
 def main() -> int:
@@ -65,6 +71,7 @@ def arguments():
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
                         help="a database to connect to for creating the run's own")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13", help="emptied before and after")
+    parser.add_argument("--log-dir", type=Path, help="keep each mode's server log here (MODE.log)")
     return parser.parse_args()
 
 
@@ -80,16 +87,24 @@ def run_mode(mode: str, options) -> bool:
                 MAIL_PORT=smtp_port, PROXY_COUNT=1, PUBLIC_URL=f"http://127.0.0.1:{port}", **settings):
             ledger = Ledger(members=set(members))
             stats = drive(f"http://127.0.0.1:{port}", library, members, inbox, ledger, options)
+            wait_for_answers(server_log, ledger.requests_sent)
             engine = create_engine(settings.get("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance}/portal.sqlite3"))
             drain_seconds = wait_for_outbox(engine)
             results = checks(engine, inbox, ledger, stats, drain_seconds)
+            delivery = delivery_times(engine)
             engine.dispose()
-        print(f"\n== {mode}: {workers} gunicorn worker(s) ==")
+        print(f"\n== {mode}: {workers} gunicorn worker(s); machine load average (1 min) at the end "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs ==")
         report(stats, ledger)
+        print(f"the portal's own time (its log): {server_times(server_log)}")
+        print(f"mail from the outbox to the sink (the outbox's times): {delivery}")
         for name, passed, detail in results:
             print(f"{'ok  ' if passed else 'FAIL'} {name}: {detail}")
         if not all(passed for _, passed, _ in results):
             print_server_errors(server_log)
+        if options.log_dir:
+            options.log_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(server_log, options.log_dir / f"{mode}.log")
         return all(passed for _, passed, _ in results)
 
 
@@ -162,6 +177,17 @@ def drive(host: str, library: Library, members: list[str], inbox, ledger: Ledger
     return environment.stats
 
 
+def wait_for_answers(log: Path, sent: int, seconds: float = DRAIN_SECONDS) -> None:
+    """Until the portal has finished every request sent, those of people stopped mid-way too.
+
+    A request keeps running after its person is stopped, and may still queue
+    mail or make an account; the checks must come after it.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and log.read_text(errors="replace").count("event=request ") < sent:
+        time.sleep(0.5)
+
+
 def wait_for_outbox(engine, seconds: float = DRAIN_SECONDS) -> float | None:
     """Seconds until no mail is queued or being sent, or None if it did not drain in time."""
     started = time.monotonic()
@@ -178,6 +204,18 @@ def outbox_counts(engine) -> Counter:
     with Session(engine) as session:
         rows = session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status))
         return Counter(dict(rows.all()))
+
+
+def delivery_times(engine) -> str:
+    """From the outbox: seconds from a mail's writing to the SMTP server's acceptance."""
+    from portal.models import OutboxMail
+
+    with Session(engine) as session:
+        rows = session.execute(select(OutboxMail.created_at, OutboxMail.sent_at).where(OutboxMail.sent_at.is_not(None)))
+        spent = [(sent - created).total_seconds() for created, sent in rows]
+    if not spent:
+        return "no mail sent"
+    return f"{len(spent)} mails, median {median(spent):.1f} s, p99 {percentile(spent, 0.99):.1f} s"
 
 
 def checks(engine, inbox, ledger: Ledger, stats, drain_seconds) -> list[tuple[str, bool, str]]:
@@ -250,7 +288,8 @@ def _named(counts: Counter) -> str:
 
 def report(stats, ledger: Ledger) -> None:
     total = stats.total
-    print(f"{total.num_requests} requests, {total.total_rps:.1f} requests/s overall")
+    print(f"{total.num_requests} requests answered, {total.total_rps:.1f} requests/s overall; "
+          f"{ledger.requests_sent - total.num_requests} more were under way when the people stopped")
     print(f"{'request':24} {'count':>7} {'fail':>5} {'median ms':>10} {'p99 ms':>8}")
     for entry in sorted(stats.entries.values(), key=lambda entry: -entry.num_requests):
         print(f"{entry.name:24} {entry.num_requests:7d} {entry.num_failures:5d} "
@@ -259,11 +298,24 @@ def report(stats, ledger: Ledger) -> None:
         print(ledger.code_wait_line(purpose))
 
 
-def print_server_errors(log: Path, most: int = 60) -> None:
-    """The server's tracebacks and error lines, to see what a failed check met."""
-    lines = log.read_text(errors="replace").splitlines()
-    wanted = [line for line in lines if "ERROR" in line or line.startswith(("Traceback", "  ", "sqlalchemy", "psycopg"))]
-    print("\n".join(["-- server log (errors) --", *wanted[:most]]))
+def server_times(log: Path) -> str:
+    """The portal's own time per request (its log's `ms`), which leaves out waiting for a thread."""
+    lines = [REQUEST_LINE.search(line) for line in log.read_text(errors="replace").splitlines()]
+    times = {"GET": [], "POST": []}
+    for found in filter(None, lines):
+        times.setdefault(found["method"], []).append(float(found["ms"]))
+    return "; ".join(f"{method} median {median(spent):.0f} ms, p99 {percentile(spent, 0.99):.0f} ms"
+                     for method, spent in times.items() if spent)
+
+
+def print_server_errors(log: Path) -> None:
+    """What the server's errors were (the portal's and gunicorn's), one line per kind with how often."""
+    errors = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        if "level=ERROR" in line or "[ERROR]" in line or "[CRITICAL]" in line:
+            named = [part for part in line.split("\\n") if EXCEPTION_LINE.match(part)]
+            errors[(named[-1] if named else line)[:160]] += 1
+    print("-- server log: " + ("; ".join(f"{count} × {error}" for error, count in errors.most_common()) or "no errors"))
 
 
 if __name__ == "__main__":

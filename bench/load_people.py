@@ -52,14 +52,20 @@ class Ledger:
     codes_missing: int = 0
     server_errors: Counter = field(default_factory=Counter)  # request name: answers of 500 and up
     connection_errors: Counter = field(default_factory=Counter)  # request name: no answer at all
+    requests_sent: int = 0  # the ones the run stopped mid-way included
 
     def code_wait_line(self, purpose: str) -> str:
-        waits = sorted(self.code_waits[purpose])
+        waits = self.code_waits[purpose]
         if not waits:
             return f"code mail ({purpose}): none waited for"
-        p99 = waits[min(len(waits) - 1, math.ceil(0.99 * len(waits)) - 1)]
         return (f"code mail ({purpose}) in the sink after the answer: {len(waits)} mails, "
-                f"median {median(waits) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+                f"median {median(waits) * 1000:.0f} ms, p99 {percentile(waits, 0.99) * 1000:.0f} ms")
+
+
+def percentile(values: list, fraction: float):
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 @dataclass
@@ -243,6 +249,7 @@ class Person(FastHttpUser):
     def call(self, method: str, path: str, name: str, expect: int = 200, headers: dict | None = None,
              accept=lambda response: False, when_failed=lambda response: None, **options):
         """One request, timed under `name`; any other status than `expect` (or what `accept` takes) fails the step."""
+        self.ledger.requests_sent += 1
         with self.client.request(method, path, name=name, headers={**self.forwarded, **(headers or {})},
                                  allow_redirects=False, catch_response=True, **options) as response:
             if response.status_code >= 500:
