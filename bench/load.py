@@ -93,19 +93,26 @@ def run_mode(mode: str, options) -> bool:
             results = checks(engine, inbox, ledger, stats, drain_seconds)
             delivery = delivery_times(engine)
             engine.dispose()
-        print(f"\n== {mode}: {workers} gunicorn worker(s); machine load average (1 min) at the end "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs ==")
-        report(stats, ledger)
-        print(f"the portal's own time (its log): {server_times(server_log)}")
-        print(f"mail from the outbox to the sink (the outbox's times): {delivery}")
-        for name, passed, detail in results:
-            print(f"{'ok  ' if passed else 'FAIL'} {name}: {detail}")
-        if not all(passed for _, passed, _ in results):
-            print_server_errors(server_log)
+        passed = show(f"{mode}: {workers} gunicorn worker(s)", stats, ledger, server_log, delivery, results)
         if options.log_dir:
             options.log_dir.mkdir(parents=True, exist_ok=True)
             shutil.copy(server_log, options.log_dir / f"{mode}.log")
-        return all(passed for _, passed, _ in results)
+        return passed
+
+
+def show(title: str, stats, ledger: Ledger, server_log: Path, delivery: str, results) -> bool:
+    """Print the figures and the checks; whether every check passed."""
+    print(f"\n== {title}; machine load average (1 min) at the end {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs ==")
+    report(stats, ledger)
+    print(f"the portal's own time (its log): {server_times(server_log)}")
+    print(f"mail from the outbox to the sink (the outbox's times): {delivery}")
+    for name, passed, detail in results:
+        print(f"{'ok  ' if passed else 'FAIL'} {name}: {detail}")
+    passed = all(passed for _, passed, _ in results)
+    if not passed:
+        print_server_errors(server_log)
+    return passed
 
 
 @contextmanager
