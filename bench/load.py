@@ -87,7 +87,7 @@ def run_mode(mode: str, options) -> bool:
                 MAIL_PORT=smtp_port, PROXY_COUNT=1, PUBLIC_URL=f"http://127.0.0.1:{port}", **settings):
             ledger = Ledger(members=set(members))
             stats = drive(f"http://127.0.0.1:{port}", library, members, inbox, ledger, options)
-            wait_for_answers(server_log, ledger.requests_sent)
+            wait_for_answers(server_log, ledger.requests_sent - sum(ledger.connection_errors.values()))
             engine = create_engine(settings.get("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance}/portal.sqlite3"))
             drain_seconds = wait_for_outbox(engine)
             results = checks(engine, inbox, ledger, stats, drain_seconds)
@@ -107,6 +107,8 @@ def show(title: str, stats, ledger: Ledger, server_log: Path, delivery: str, res
     report(stats, ledger)
     print(f"the portal's own time (its log): {server_times(server_log)}")
     print(f"mail from the outbox to the sink (the outbox's times): {delivery}")
+    for error in stats.errors.values():
+        print(f"failed: {error.name}: {error.error} × {error.occurrences}")
     for name, passed, detail in results:
         print(f"{'ok  ' if passed else 'FAIL'} {name}: {detail}")
     passed = all(passed for _, passed, _ in results)
