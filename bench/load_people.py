@@ -259,6 +259,7 @@ class Person(FastHttpUser):
             if response.status_code == expect or accept(response):
                 response.success()
                 return response
-            response.failure(f"answered {response.status_code}, expected {expect}")
+            response.failure(f"answered {response.status_code}, expected {expect}" if response.status_code
+                             else f"no answer: {getattr(response, 'error', None)!r}")
         when_failed(response)
         raise self.give_up()
