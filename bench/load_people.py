@@ -6,7 +6,10 @@ followed automatically, so each step is timed under its own name). Searches
 are also sent as htmx partial requests, as the search box sends them. Each
 person has an address of its own and its own client address, sent as
 `X-Forwarded-For` the way a proxy in front would (the portal runs with
-PORTAL_PROXY_COUNT=1), so per-network limits count each person apart.
+PORTAL_PROXY_COUNT=1), so per-network limits count each person apart. Like
+nginx in front (deploy/nginx.conf), every request comes on a new connection:
+with gunicorn's keep-alive, a post sent just as gunicorn closed the idle
+connection got no answer (a browser would send it again; Locust does not).
 
 About two in five are members coming back (accounts made before the run);
 the others register. Every mail a step causes is written in the ledger when
@@ -94,7 +97,11 @@ class Person(FastHttpUser):
 
     def on_start(self):
         number = next(Person.numbers)
-        self.forwarded = {"X-Forwarded-For": f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"}
+        self.as_proxied = {
+            "X-Forwarded-For": f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}",
+            # deploy/nginx.conf opens a new connection to gunicorn for each request.
+            "Connection": "close",
+        }
         self.has_account = number % 5 < 2 and bool(self.members)
         self.address = self.members.pop() if self.has_account else f"person{number}@load.example.org"
         self.password = PASSWORD
@@ -250,7 +257,7 @@ class Person(FastHttpUser):
              accept=lambda response: False, when_failed=lambda response: None, **options):
         """One request, timed under `name`; any other status than `expect` (or what `accept` takes) fails the step."""
         self.ledger.requests_sent += 1
-        with self.client.request(method, path, name=name, headers={**self.forwarded, **(headers or {})},
+        with self.client.request(method, path, name=name, headers={**self.as_proxied, **(headers or {})},
                                  allow_redirects=False, catch_response=True, **options) as response:
             if response.status_code >= 500:
                 self.ledger.server_errors[name] += 1
