@@ -35,12 +35,15 @@ def wait_for(url: str, seconds: float = 20) -> None:
 
 
 @contextmanager
-def gunicorn(instance: Path, port: int, app: str = "wsgi:app", workers: int = 2, **settings):
+def gunicorn(instance: Path, port: int, app: str = "wsgi:app", workers: int = 2, log: Path | None = None,
+             **settings):
+    """gunicorn with this repository's gunicorn.conf.py; its output goes to `log` if given."""
     environment = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance), "PORTAL_MAIL_WORKER": "false"}
     environment.update({f"PORTAL_{key}": str(value) for key, value in settings.items()})
+    output = open(log, "wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", app],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=environment, stdout=output, stderr=output,
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/")
@@ -48,6 +51,8 @@ def gunicorn(instance: Path, port: int, app: str = "wsgi:app", workers: int = 2,
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+        if log:
+            output.close()
 
 
 def worker_pids(master: subprocess.Popen) -> list[int]:

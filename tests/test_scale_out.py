@@ -285,3 +285,26 @@ def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbo
     assert parallel_one_byte_downloads(app, person.client.get_cookie("session").value, file_id) == {206}
     with app.app_context():
         assert db.session.scalar(select(func.count(Download.id))) == 1
+
+
+def test_two_hosts_recording_the_same_unfound_search_at_once_both_answer_and_both_count(hosts):
+    """Found by bench/load.py: the second insert of a new unfound query failed the page with a 500."""
+    from sqlalchemy import event
+
+    from portal.admin import searches
+    from portal.extensions import db
+
+    other_host = hosts[1].test_client()
+    answers = []
+
+    def other_host_records_it_first(connection, cursor, statement, *args):
+        if statement.startswith("INSERT INTO unfound_searches") and not answers:
+            answers.append(other_host.get("/?q=zzz").status_code)
+
+    with hosts[0].app_context():
+        event.listen(db.engine, "before_cursor_execute", other_host_records_it_first)
+    answers.append(hosts[0].test_client().get("/?q=zzz").status_code)
+
+    assert answers == [200, 200]
+    with hosts[0].app_context():
+        assert [(search.query, search.count) for search in searches.report()] == [("zzz", 2)]

@@ -26,15 +26,24 @@ def record_if_nothing_found(query: str, tag: str, year: int | None, total: int) 
     if not query or tag or year or total:
         return
     moment = now()
-    counted = db.session.execute(update(UnfoundSearch).where(UnfoundSearch.query == query)
-                                 .values(count=UnfoundSearch.count + 1, last_seen_at=moment)).rowcount
-    if not counted:
-        db.session.add(UnfoundSearch(query=query, count=1, last_seen_at=moment))
-        _prune()
-    try:
+    if _count_again(query, moment):
         db.session.commit()
-    except IntegrityError:  # another worker added the same query this instant: theirs counts it
+        return
+    try:
+        db.session.add(UnfoundSearch(query=query, count=1, last_seen_at=moment))
+        _prune()  # flushes: the insert meets the unique constraint here
+        db.session.commit()
+    except IntegrityError:  # another worker added the same query this instant: count this one on its row
         db.session.rollback()
+        _count_again(query, moment)
+        db.session.commit()
+
+
+def _count_again(query: str, moment) -> bool:
+    """Count one more asking of a query already kept; False if it is not kept."""
+    counted = db.session.execute(update(UnfoundSearch).where(UnfoundSearch.query == query)
+                                 .values(count=UnfoundSearch.count + 1, last_seen_at=moment))
+    return counted.rowcount > 0
 
 
 def report(limit: int | None = None) -> list[UnfoundSearch]:
