@@ -29,6 +29,9 @@ class Defaults:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_COST = 64 * 1024  # KiB
     PASSWORD_HASH_PARALLELISM = 4
+    # How many argon2 computations one process runs at once (the others
+    # queue); None: as many as the process has cores.
+    PASSWORD_HASH_CONCURRENCY = None
 
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True
@@ -76,6 +79,9 @@ class Defaults:
     SITE_NAME = "Media portal"
     # The address people reach the portal at; every link in a mail is built on it.
     PUBLIC_URL = "http://127.0.0.1:8000"
+
+    # SQLite: seconds a write waits for another's lock before the request gets a 503.
+    SQLITE_BUSY_TIMEOUT = 15
 
     # The media library. MEDIA_ROOT None: `instance/media`.
     MEDIA_ROOT = None
@@ -131,10 +137,18 @@ def load(app, overrides: dict) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "hide_parameters": True,
         "pool_pre_ping": True,
+        **sqlite_options(app.config),
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+
+
+def sqlite_options(config) -> dict:
+    """How long SQLite waits for a lock (Python's `timeout` is SQLite's busy timeout)."""
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return {}
+    return {"connect_args": {"timeout": config["SQLITE_BUSY_TIMEOUT"]}}
 
 
 def default_sender(site_name: str) -> str:

@@ -1,6 +1,9 @@
 """The password policy (its one definition) and the argon2id hasher."""
 import logging
+import os
+import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -53,10 +56,17 @@ def unmet_rules(password: str) -> list[str]:
 
 @dataclass
 class _Hashing:
-    """An app's hasher, the settings it was built from, and its dummy hash."""
+    """An app's hasher, the settings it was built from, its dummy hash, and its slots.
+
+    Each argon2 computation takes `memory_cost` KiB and a core for its whole
+    time. With more at once than there are cores, all of them only get slower,
+    the memory adds up (16 threads: 1 GiB), and the rest of the process waits
+    for the CPU; so at most `slots` run at once in a process, the others queue.
+    """
 
     settings: dict
     hasher: PasswordHasher
+    slots: threading.BoundedSemaphore
     dummy_hash: str | None = None
 
 
@@ -71,7 +81,8 @@ def _hashing() -> _Hashing:
     if hashing is None or hashing.settings != settings:
         if not current_app.testing and _is_below_rfc_9106_low_memory(settings):
             log.warning("password hash settings %s are below RFC 9106's low-memory profile", settings)
-        hashing = _Hashing(settings, PasswordHasher(**settings))
+        concurrency = config["PASSWORD_HASH_CONCURRENCY"] or len(os.sched_getaffinity(0))
+        hashing = _Hashing(settings, PasswordHasher(**settings), threading.BoundedSemaphore(concurrency))
         current_app.extensions["password_hashing"] = hashing
     return hashing
 
@@ -86,13 +97,21 @@ def hasher() -> PasswordHasher:
     return _hashing().hasher
 
 
+@contextmanager
+def _slot(hashing: _Hashing):
+    with hashing.slots:
+        yield hashing.hasher
+
+
 def hash_password(password: str) -> str:
-    return hasher().hash(password)
+    with _slot(_hashing()) as argon2:
+        return argon2.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return hasher().verify(password_hash, password)
+        with _slot(_hashing()) as argon2:
+            return argon2.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -106,5 +125,5 @@ def spend_verification_time(password: str) -> None:
     """Verify against a dummy hash, so an unknown email costs what a known one does."""
     hashing = _hashing()
     if hashing.dummy_hash is None:
-        hashing.dummy_hash = hashing.hasher.hash("dummy password, never matches")
+        hashing.dummy_hash = hash_password("dummy password, never matches")
     verify_password(hashing.dummy_hash, password)

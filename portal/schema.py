@@ -87,11 +87,10 @@ def _file_lock(path: Path):
 
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection, connection_record) -> None:
-    """WAL lets pages read while the mail worker writes; wait on locks, don't fail."""
+    """WAL lets pages read while the mail worker writes (the wait on a lock is `SQLITE_BUSY_TIMEOUT`)."""
     if type(dbapi_connection).__module__ != "sqlite3":
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

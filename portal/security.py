@@ -1,13 +1,15 @@
-"""Response headers and the error pages a person may meet (CSRF, 429, 4xx)."""
+"""Response headers and the error pages a person may meet (CSRF, 429, 4xx, 503)."""
+import logging
 import time
 
-from flask import request
+from flask import g, make_response, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from .clock import duration_in_words
-from .extensions import limiter
+from .extensions import db, limiter
 from .htmx import render
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -32,6 +34,10 @@ ERROR_MESSAGES = {
     429: (_l("Too many attempts"), _l("Too many attempts came from your network. Please try again in %(wait)s.")),
     500: (_l("Something went wrong"), _l("An error on our side stopped this. Please try again in a moment.")),
 }
+# Seconds a 503 asks the browser to wait: a database restart or a busy SQLite lock passes that soon.
+RETRY_AFTER_UNAVAILABLE = 5
+
+log = logging.getLogger("portal.errors")
 
 
 def add_security_headers(response):
@@ -64,6 +70,27 @@ def http_error(error: HTTPException):
     return render("_message.html", error.code, title=title, message=message)
 
 
+def database_unavailable(error: OperationalError):
+    """The database could not be reached, or stayed locked: nothing was done; try again soon."""
+    log.warning("database unavailable: %s", type(error.orig or error).__name__)
+    title = _("The portal is busy")
+    message = _("We could not handle this just now, and nothing was changed. Please try again in a few seconds.")
+    try:
+        db.session.rollback()
+        response = render("_message.html", 503, title=title, message=message)
+    except SQLAlchemyError:  # the page's header needed the database too
+        response = make_response(f"{title}\n\n{message}\n", 503, {"Content-Type": "text/plain; charset=utf-8"})
+    g.database_unavailable = True
+    return response
+
+
+def _retry_soon(response):
+    """A 503's Retry-After is ours: the rate limiter would put its own window's end in it."""
+    if g.pop("database_unavailable", False):
+        response.headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    return response
+
+
 def _seconds_until_the_limit_resets() -> float:
     """From the per-client limit that was hit (Flask-Limiter's clock is the real one)."""
     limit = limiter.current_limit
@@ -73,5 +100,8 @@ def _seconds_until_the_limit_resets() -> float:
 def install(app) -> None:
     app.after_request(add_security_headers)
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(OperationalError, database_unavailable)
+    # First in the list, so it runs after every other hook (Flask runs them in reverse).
+    app.after_request_funcs.setdefault(None, []).insert(0, _retry_soon)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, http_error)

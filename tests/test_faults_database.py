@@ -101,12 +101,12 @@ def restart_during(app_on_postgres, schema):
     return moments.append
 
 
-def test_a_request_cut_off_by_the_restart_gets_the_plain_error_page_and_the_next_one_works(app_on_postgres, restart_during):
+def test_a_request_cut_off_by_the_restart_is_asked_to_try_again_and_the_next_one_works(app_on_postgres, restart_during):
     client = app_on_postgres.test_client()
     assert client.get("/").status_code == 200
     restart_during("before")
     cut = client.get("/")
-    assert cut.status_code == 500
+    assert cut.status_code == 503 and cut.headers["Retry-After"] == "5" and "try again in a few seconds" in cut.text
     assert "Traceback" not in cut.text and not any(word in cut.text for word in INTERNALS)
     assert client.get("/").status_code == 200
 

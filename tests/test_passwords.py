@@ -72,3 +72,40 @@ def test_a_wrong_password_or_broken_hash_does_not_verify(in_app):
     hashed = passwords.hash_password(GOOD)
     assert not passwords.verify_password(hashed, "Wrong-Horse-42")
     assert not passwords.verify_password("not a hash", GOOD)
+
+
+def test_a_process_runs_no_more_argon2_computations_at_once_than_its_setting(in_app, monkeypatch):
+    """Eight log-ins at once on a 2-slot process: two are hashed at a time, all eight are answered."""
+    import threading
+    import time
+
+    from argon2 import PasswordHasher
+
+    from helpers import parallel
+
+    in_app.config["PASSWORD_HASH_CONCURRENCY"] = 2
+    in_app.extensions.pop("password_hashing", None)
+    hashed = passwords.hash_password(GOOD)
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real = PasswordHasher.verify
+
+    def watched(self, stored, password):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.02)  # long enough for the others to pile in, were they let in
+        try:
+            return real(self, stored, password)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(PasswordHasher, "verify", watched)
+
+    def log_in():
+        with in_app.app_context():
+            return passwords.verify_password(hashed, GOOD)
+
+    assert parallel(8, log_in) == [True] * 8
+    assert most[0] == 2
