@@ -3,6 +3,7 @@ and a visitor who walks the dialogs either as plain pages or as htmx would."""
 import asyncio
 import email
 import email.policy
+import os
 import re
 import socket
 import threading
@@ -18,6 +19,13 @@ from portal.mail.delivery import deliver_due
 STRONG_PASSWORD = "Correct-Horse-42"
 BOSS = "boss@example.org"
 OTHER_PASSWORD = "Battery+Staple-77"
+
+# `tmp_path` in memory where the system has a tmpfs: SQLite syncs the disk at
+# every commit (about 4 ms each on a virtual disk, far more while other jobs
+# write), and a test commits dozens of times. What the tests check is the same
+# on either; PYTEST_DEBUG_TEMPROOT, pytest's own setting, still wins when set.
+if os.access("/dev/shm", os.W_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
 
 
 class Inbox:
