@@ -9,8 +9,10 @@ import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
+import jinja2
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
 
 from portal import create_app
 from portal.extensions import db
@@ -26,6 +28,31 @@ OTHER_PASSWORD = "Battery+Staple-77"
 # on either; PYTEST_DEBUG_TEMPROOT, pytest's own setting, still wins when set.
 if os.access("/dev/shm", os.W_OK):
     os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Each template compiled once per test process, not once per app.
+
+    Every test builds its own app, and each app's Jinja environment would
+    parse and compile every template it renders again (about a sixth of a
+    small test's time). Jinja checks each template's source against the
+    cached code, so a changed template is compiled afresh.
+    """
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+# Flask passes `jinja_options` to every app's environment, including apps a test module builds itself.
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": CompiledTemplates()}
 
 
 class Inbox:
