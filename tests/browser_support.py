@@ -10,6 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from conftest import code_in, free_port
+from helpers import SHUTDOWN_POLL
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,7 +44,8 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", free_port(), app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL},
+                                       name="live-server", daemon=True)
 
     def __enter__(self):
         self.thread.start()
