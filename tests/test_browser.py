@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, htmx_ready, wait_for_code
+from browser_support import (
+    STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, RunningClock, htmx_ready, let_time_pass, wait_for_code,
+)
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
 from conftest import test_settings as app_settings
 from portal import create_app, passwords
@@ -35,11 +37,12 @@ WEAK_PASSWORD = "short pass"
 
 @pytest.fixture
 def app(tmp_path, inbox):
-    """The app with its mail worker on, on real time (no test clock)."""
+    """The app with its mail worker on, on real time (which a test may move on: `let_time_pass`)."""
     app = create_app(
         app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2),
         instance_path=str(tmp_path / "instance"),
     )
+    app.extensions["clock"] = RunningClock()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -555,6 +558,7 @@ def test_without_javascript_registering_again_leads_back_to_the_code_in_the_inbo
 
 def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, page, inbox):
     app.config["CODE_RESEND_COOLDOWN"] = 3
+    page.clock.install()
     visit(page, "/")
     dialog = open_from_header(page, "Create an account", "Create an account")
     fill_registration(dialog)
@@ -564,7 +568,8 @@ def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, p
 
     expect(resend).to_be_disabled()
     expect(dialog).to_contain_text("You can ask for a new code in")
-    expect(resend).to_be_enabled(timeout=6_000)
+    let_time_pass(app, 3, page)
+    expect(resend).to_be_enabled()
     expect(dialog.get_by_role("status")).to_have_text("You can ask for a new code now.")
     click(resend)
 
@@ -583,7 +588,7 @@ def test_without_javascript_send_new_code_works_once_the_time_has_passed(app, pa
     page.wait_for_url(at("/verify"))
     expect(page.get_by_text("You can ask for a new code in 1 seconds.")).to_be_visible()
     wait_for_code(inbox, ADA)
-    page.wait_for_timeout(1_100)  # the cooldown, one second here, passes in real time
+    let_time_pass(app, 1)  # the cooldown
     page.get_by_role("button", name="Send new code").click()
 
     page.wait_for_url(at("/verify"))  # post/redirect/get: a reload posts nothing
