@@ -31,7 +31,8 @@ WITH_AND_WITHOUT_JS = pytest.mark.parametrize("javascript", [True, False], ids=[
 
 @pytest.fixture
 def app(tmp_path, inbox):
-    """The browser tests' app, with a resend cooldown of a second (passed with `let_time_pass`) and a page that fails on purpose."""
+    """The browser tests' app, with a resend cooldown of a second (`let_time_pass` passes it)
+    and a page that fails on purpose."""
     app = create_app(
         app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2, CODE_RESEND_COOLDOWN=1),
         instance_path=str(tmp_path / "instance"),
