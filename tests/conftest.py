@@ -31,13 +31,12 @@ if os.access("/dev/shm", os.W_OK):
     os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
 
 
-
 class CompiledTemplates(jinja2.BytecodeCache):
     """Each template compiled once per test process, not once per app.
 
     Every test builds its own app, and each app's Jinja environment would
-    parse and compile every template it renders again (about a sixth of a
-    small test's time). Jinja checks each template's source against the
+    parse and compile every template it renders again (about a quarter of
+    a typical test's CPU time). Jinja checks each template's source against the
     cached code, so a changed template is compiled afresh.
     """
 
