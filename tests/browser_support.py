@@ -3,6 +3,7 @@ htmx readiness and a watch for Content-Security-Policy violations."""
 import os
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from conftest import code_in, free_port
+from helpers import SHUTDOWN_POLL
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,7 +45,8 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", free_port(), app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL},
+                                       name="live-server", daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -56,6 +59,29 @@ class LiveServer:
         worker = self.app.extensions.get("mail_worker")
         if worker is not None:
             worker.stop()
+
+
+class RunningClock:
+    """Real time, which a test can move on: the browser tests' server runs on it
+    (a live mail worker, real requests), and a wait such as a resend cooldown
+    passes with `let_time_pass` instead of being slept through."""
+
+    def __init__(self):
+        self.ahead = timedelta()
+
+    def __call__(self):
+        return datetime.now(UTC) + self.ahead
+
+    def advance(self, seconds: float) -> None:
+        self.ahead += timedelta(seconds=seconds)
+
+
+def let_time_pass(app, seconds: float, page=None) -> None:
+    """`seconds` pass for the server and, when given, for a page whose clock the test installed
+    (`page.clock.install()` before its first visit): timers due by then fire, as if the person waited."""
+    app.extensions["clock"].advance(seconds)
+    if page is not None:
+        page.clock.fast_forward(int(seconds * 1000))
 
 
 def wait_for_code(inbox, address: str, count: int = 1, timeout: float = MAIL_TIMEOUT) -> str:

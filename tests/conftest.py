@@ -3,13 +3,17 @@ and a visitor who walks the dialogs either as plain pages or as htmx would."""
 import asyncio
 import email
 import email.policy
+import os
 import re
+import shutil
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
+import jinja2
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
 
 from portal import create_app
 from portal.extensions import db
@@ -18,6 +22,37 @@ from portal.mail.delivery import deliver_due
 STRONG_PASSWORD = "Correct-Horse-42"
 BOSS = "boss@example.org"
 OTHER_PASSWORD = "Battery+Staple-77"
+
+# `tmp_path` in memory where the system has a tmpfs: SQLite syncs the disk at
+# every commit (about 4 ms each on a virtual disk, far more while other jobs
+# write), and a test commits dozens of times. What the tests check is the same
+# on either; PYTEST_DEBUG_TEMPROOT, pytest's own setting, still wins when set.
+if os.access("/dev/shm", os.W_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Each template compiled once per test process, not once per app.
+
+    Every test builds its own app, and each app's Jinja environment would
+    parse and compile every template it renders again (about a quarter of
+    a typical test's CPU time). Jinja checks each template's source against the
+    cached code, so a changed template is compiled afresh.
+    """
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+# Flask passes `jinja_options` to every app's environment, including apps a test module builds itself.
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": CompiledTemplates()}
 
 
 class Inbox:
@@ -174,8 +209,25 @@ def settings():
     return {}
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """A database file at the newest schema, made once per test process by the portal itself.
+
+    Each test's app starts from a copy: the portal then finds the schema up to
+    date (as on any restart) instead of creating every table and index again.
+    """
+    folder = tmp_path_factory.mktemp("migrated")
+    app = create_app(test_settings(folder, free_port()), instance_path=str(folder / "instance"))
+    with app.app_context():
+        db.engine.dispose()  # the last connection to close folds the write-ahead log into the file
+    database = folder / "portal.sqlite3"
+    assert not database.with_name(database.name + "-wal").exists()
+    return database
+
+
 @pytest.fixture
-def app(tmp_path, inbox, clock, settings):
+def app(tmp_path, inbox, clock, settings, migrated_database):
+    shutil.copyfile(migrated_database, tmp_path / "portal.sqlite3")
     app = create_app(test_settings(tmp_path, inbox.port, **settings), instance_path=str(tmp_path / "instance"))
     app.extensions["clock"] = clock
     yield app

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from conftest import Visitor
 
+# How often a test's werkzeug server checks whether it should stop: its
+# `shutdown()` waits for that check, and werkzeug's default 0.5 s was waited out at every test's end.
+SHUTDOWN_POLL = 0.02
+
 
 def parallel(count, action):
     """Run `action` in `count` threads released at the same moment; their results."""

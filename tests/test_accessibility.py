@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import LiveServer, assert_accessible, htmx_ready, wait_for_code, without_page_scripts
+from browser_support import (
+    LiveServer, RunningClock, assert_accessible, htmx_ready, let_time_pass, wait_for_code, without_page_scripts,
+)
 from conftest import STRONG_PASSWORD
 from conftest import test_settings as app_settings
 from portal import create_app
@@ -34,11 +36,13 @@ WITH_AND_WITHOUT_JS = pytest.mark.parametrize("javascript", [True, False], ids=[
 
 @pytest.fixture
 def app(tmp_path, inbox):
-    """The browser tests' app, with a resend cooldown of a second and a page that fails on purpose."""
+    """The browser tests' app, with a resend cooldown of a second (`let_time_pass` passes it)
+    and a page that fails on purpose."""
     app = create_app(
         app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2, CODE_RESEND_COOLDOWN=1),
         instance_path=str(tmp_path / "instance"),
     )
+    app.extensions["clock"] = RunningClock()
 
     @app.get("/test/failure")
     def failure():
@@ -131,8 +135,9 @@ def test_the_too_many_attempts_answer_is_accessible(browser, live_server, app, a
         assert_accessible(page, "429")
 
 
-def test_registration_dialog_states_are_accessible(browser, live_server, inbox):
+def test_registration_dialog_states_are_accessible(browser, live_server, app, inbox):
     with browser_page(browser, live_server, True) as (page, _):
+        page.clock.install()
         page.goto("/")
         dialog = open_from_header(page, "Create an account", "Create an account")
         assert_accessible(page, "register dialog, empty")
@@ -154,7 +159,8 @@ def test_registration_dialog_states_are_accessible(browser, live_server, inbox):
         assert_accessible(page, "code step, with an error")
 
         resend = dialog.get_by_role("button", name="Send new code")
-        expect(resend).to_be_enabled(timeout=6_000)
+        let_time_pass(app, 1, page)  # the cooldown
+        expect(resend).to_be_enabled()
         click(resend)
         dialog = step(page, CHECK_YOUR_INBOX)
         expect(dialog.get_by_role("status")).to_contain_text("We have sent a new code.")
@@ -169,7 +175,7 @@ def test_registration_dialog_states_are_accessible(browser, live_server, inbox):
         assert_accessible(page, "success, subscribed")
 
 
-def test_registration_pages_without_javascript_are_accessible(browser, live_server, inbox):
+def test_registration_pages_without_javascript_are_accessible(browser, live_server, app, inbox):
     with browser_page(browser, live_server, False) as (page, _):
         page.goto("/register")
         fill_registration(page, password=WEAK_PASSWORD)
@@ -184,7 +190,7 @@ def test_registration_pages_without_javascript_are_accessible(browser, live_serv
         page.get_by_role("button", name="Verify").click()
         assert_accessible(page, "code page, with an error")
         wait_for_code(inbox, ADA)
-        page.wait_for_timeout(1_100)  # the cooldown, a second here, passes in real time
+        let_time_pass(app, 1)  # the cooldown
         page.get_by_role("button", name="Send new code").click()
         expect(page.get_by_role("status")).to_contain_text("We have sent a new code.")
         assert_accessible(page, "code page, after a resend")

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_support import (
-    STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, htmx_ready, is_announced, wait_for_code,
+    STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, RunningClock, htmx_ready, is_announced, let_time_pass,
+    wait_for_code,
 )
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
 from conftest import test_settings as app_settings
@@ -37,11 +38,12 @@ WEAK_PASSWORD = "short pass"
 
 @pytest.fixture
 def app(tmp_path, inbox):
-    """The app with its mail worker on, on real time (no test clock)."""
+    """The app with its mail worker on, on real time (which a test may move on: `let_time_pass`)."""
     app = create_app(
         app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2),
         instance_path=str(tmp_path / "instance"),
     )
+    app.extensions["clock"] = RunningClock()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -584,6 +586,7 @@ def test_without_javascript_registering_again_leads_back_to_the_code_in_the_inbo
 
 def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, page, inbox):
     app.config["CODE_RESEND_COOLDOWN"] = 3
+    page.clock.install()
     visit(page, "/")
     dialog = open_from_header(page, "Create an account", "Create an account")
     fill_registration(dialog)
@@ -595,7 +598,8 @@ def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, p
     countdown = dialog.get_by_text(re.compile("^You can ask for a new code in"))
     expect(countdown).to_be_visible()
     assert not is_announced(countdown), "a countdown read out every second is noise"
-    expect(resend).to_be_enabled(timeout=6_000)
+    let_time_pass(app, 3, page)
+    expect(resend).to_be_enabled()
     expect(dialog.get_by_role("status")).to_have_text("You can ask for a new code now.")  # said once
     click(resend)
 
@@ -614,7 +618,7 @@ def test_without_javascript_send_new_code_works_once_the_time_has_passed(app, pa
     page.wait_for_url(at("/verify"))
     expect(page.get_by_text("You can ask for a new code in 1 second.")).to_be_visible()
     wait_for_code(inbox, ADA)
-    page.wait_for_timeout(1_100)  # the cooldown, one second here, passes in real time
+    let_time_pass(app, 1)  # the cooldown
     page.get_by_role("button", name="Send new code").click()
 
     page.wait_for_url(at("/verify"))  # post/redirect/get: a reload posts nothing

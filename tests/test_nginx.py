@@ -20,7 +20,7 @@ from portal.auth.accounts import find_user
 from portal.media import library, links
 
 from conftest import free_port, test_settings
-from helpers import video_bytes
+from helpers import SHUTDOWN_POLL, video_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -127,7 +127,7 @@ def behind_nginx(tmp_path, inbox):
     )
     app_port, http_port, https_port = free_port(), free_port(), free_port()
     server = make_server("127.0.0.1", app_port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL}, daemon=True).start()
     site = tmp_path / "portal-site.conf"
     site.write_text(shipped_site(tmp_path, media, http_port, https_port, app_port, certificate, key))
     config = tmp_path / "nginx.conf"
