@@ -2,7 +2,7 @@
 
 Every request of a logged-in person must know who they are, but most need
 no ORM object for it: the catalogue only asks whether someone is logged in,
-and the ORM's loading cost as much as the rest of such a request. So
+and loading the ORM `User` was about a third of such a request's time. So
 Flask-Login's user is a `SignedIn`, filled from one Core SELECT that joins
 the account to its login session; the ORM `User` is loaded only for a view
 that asks for `record` (through `sessions.account()`), to change the account.
