@@ -17,6 +17,11 @@ from pathlib import Path
 
 from common import ROOT, free_port, gunicorn, median, portal_app, verified_user
 
+# Sent on every request, the log-in's included, as a browser does: Flask-Login
+# keeps a hash of the address and User-Agent in the session, and a request
+# whose differ (wrk sends none, urllib its own) marks the session not fresh,
+# which rewrites the cookie on every request that sends the old one again.
+USER_AGENT = "bench/pages.py"
 WORDS = "alliance security speech press conference maritime cables energy defence ministers summit".split()
 
 
@@ -51,6 +56,7 @@ def log_in(base: str) -> str:
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     form = {"csrf_token": token, "email": "bench@example.org", "password": "Bench-Password-1"}
@@ -59,7 +65,7 @@ def log_in(base: str) -> str:
 
 
 def requests_per_second(url: str, seconds: int, cookie: str | None = None) -> float:
-    headers = ["-H", f"Cookie: session={cookie}"] if cookie else []
+    headers = ["-H", f"User-Agent: {USER_AGENT}", *(["-H", f"Cookie: session={cookie}"] if cookie else [])]
     output = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", *headers, url], check=True, capture_output=True, text=True
     ).stdout

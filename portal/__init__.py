@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, config, extensions, i18n, request_log, request_text, schema, security, templating
+from . import clock, config, extensions, i18n, request_log, request_text, schema, security, session_cookie, templating
 from .urls import RowIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     i18n.install(app)
     _register_blueprints(app)
     security.install(app)
+    session_cookie.install(app)
     request_text.install(app)
     templating.install(app)
     _init_logging(app.config["LOG_FORMAT"])

@@ -95,7 +95,9 @@ def switch():
         return render("_message.html", 400, title=gettext("Unknown language"),
                       message=gettext("Choose a language in the header."))
     if current_user.is_authenticated:
-        current_user.language = language
+        from .auth import sessions
+
+        sessions.account().language = language
         db.session.commit()
     response = redirect(safe_next(request.form.get("next")) or "/", 303)
     response.set_cookie(COOKIE, language, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",

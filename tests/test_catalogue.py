@@ -170,3 +170,24 @@ def test_each_browser_gets_its_own_csrf_token_in_the_cached_logged_in_page(app, 
     assert verified.client.post("/logout", data={"csrf_token": mine}).status_code == 303
     assert "Log in" in verified.client.get("/").text
     assert "Log out" in other.client.get("/").text
+
+
+def test_a_logged_in_catalogue_page_costs_one_light_query_and_last_seen_is_written_every_few_minutes(
+        app, library, verified, clock):
+    """Issue 14: the account and its login session are read in one SELECT, and nothing is written."""
+    from sqlalchemy import event
+
+    from portal.auth.sessions import LAST_SEEN_PRECISION
+    from portal.extensions import db
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    verified.client.get("/")  # the library's version is read, and kept for CATALOGUE_CACHE_SECONDS
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0]))
+    assert "Log out" in verified.client.get("/").text
+    assert statements == ["SELECT"]
+    statements.clear()
+    clock.advance(LAST_SEEN_PRECISION.total_seconds() + 1)
+    assert "Log out" in verified.client.get("/").text
+    assert "UPDATE" in statements

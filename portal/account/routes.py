@@ -20,14 +20,10 @@ from .notices import tell
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
 
-def account_user():
-    return current_user._get_current_object()
-
-
 @blueprint.get("/")
 @members_only
 def overview():
-    user = account_user()
+    user = sessions.account()
     downloads, pages = profile.download_history(user, 1)
     return render("account/_overview.html", form=ButtonForm(), notice=notices.pop(),
                   downloads=downloads, download_pages=pages, logins=profile.login_sessions(user),
@@ -41,7 +37,7 @@ def overview():
 def details():
     form = DetailsForm(obj=current_user)
     if form.validate_on_submit():
-        profile.update_details(account_user(), form.full_name.data, form.organisation.data)
+        profile.update_details(sessions.account(), form.full_name.data, form.organisation.data)
         tell(_("Your details were saved."))
         return advance(url_for("account.overview"))
     return render_form("account/_details.html", form, title=_("Edit your details"))
@@ -80,7 +76,7 @@ def change_password():
     """A new password ends every other session; this browser stays logged in."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = account_user()
+        user = sessions.account()
         accounts.set_new_password(user, form.password.data)
         sessions.start(user)
         tell(_("Your password has been changed. Other browsers were logged out."))
@@ -92,9 +88,9 @@ def change_password():
 @members_only
 def newsletter():
     if request.form.get("subscribed") == "yes":
-        subscriptions.subscribe(current_user, "account")
+        subscriptions.subscribe(sessions.account(), "account")
     else:
-        subscriptions.unsubscribe(current_user)
+        subscriptions.unsubscribe(sessions.account())
     return advance(url_for("account.overview"))
 
 
@@ -102,7 +98,7 @@ def newsletter():
 @members_only
 def downloads():
     page = max(1, request.args.get("page", 1, type=int))
-    lines, pages = profile.download_history(account_user(), page)
+    lines, pages = profile.download_history(sessions.account(), page)
     if page > pages:
         abort(404)
     return render("account/_downloads.html", downloads=lines, page_number=page, pages=pages, title=_("Your downloads"))
@@ -111,7 +107,7 @@ def downloads():
 @blueprint.post("/sessions/<id:login_id>/end")
 @members_only
 def end_session(login_id: int):
-    sessions.end_one(account_user(), login_id)
+    sessions.end_one(sessions.account(), login_id)
     tell(_("That browser was logged out."))
     return advance(url_for("account.overview"))
 
@@ -119,7 +115,7 @@ def end_session(login_id: int):
 @blueprint.post("/sessions/end-others")
 @members_only
 def end_other_sessions():
-    sessions.end_others(account_user())
+    sessions.end_others(sessions.account())
     tell(_("Every other browser was logged out."))
     return advance(url_for("account.overview"))
 
@@ -127,7 +123,7 @@ def end_other_sessions():
 @blueprint.get("/export")
 @members_only
 def export():
-    body = json.dumps(profile.export(account_user()), indent=2, ensure_ascii=False)
+    body = json.dumps(profile.export(sessions.account()), indent=2, ensure_ascii=False)
     response = make_response(body)
     response.mimetype = "application/json"
     filename = f"my-data-{now():%Y-%m-%d}.json"
@@ -141,7 +137,7 @@ def export():
 def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        accounts.delete_account(account_user())
+        accounts.delete_account(sessions.account())
         sessions.end()
         return finish(url_for("pages.home"), trigger="auth-changed")
     return render_form("account/_delete.html", form, title=_("Delete account"))

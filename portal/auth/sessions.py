@@ -9,43 +9,43 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import generate_csrf
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, update
 
 from ..clock import now
 from ..extensions import db, login_manager
 from ..htmx import current_page
 from ..models import LoginSession, User
 from ..navigation import NEXT_KEY, safe_next
+from . import signed_in
+from .signed_in import SignedIn
 
 LOGIN_KEY = "login"
 # "Last used" is approximate: written at most this often, not on every request.
 LAST_SEEN_PRECISION = timedelta(minutes=5)
-# Built once: every request of a logged-in person runs it, and building the
-# statement cost as much as running it.
-_FIND_LOGIN = (
-    select(User, LoginSession.id, LoginSession.last_seen_at)
-    .join(LoginSession, LoginSession.user_id == User.id)
-    .where(User.session_token == bindparam("session_token"), LoginSession.token == bindparam("login"),
-           User.disabled_at.is_(None))
-)
 
 
 @login_manager.user_loader
-def load_user(session_token: str) -> User | None:
+def load_user(session_token: str) -> SignedIn | None:
     login = session.get(LOGIN_KEY)
     if not login:
         return None
-    found = db.session.execute(_FIND_LOGIN, {"session_token": session_token, "login": login}).first()
+    found = signed_in.find(session_token, login)
     if found is None:
         return None
-    user, login_id, last_seen_at = found
-    g.login_session_id = login_id
-    if last_seen_at is None or now() - last_seen_at > LAST_SEEN_PRECISION:
-        db.session.execute(update(LoginSession).where(LoginSession.id == login_id).values(last_seen_at=now()))
+    g.login_session_id = found.login_session_id
+    if found.login_last_seen_at is None or now() - found.login_last_seen_at > LAST_SEEN_PRECISION:
+        db.session.execute(update(LoginSession).where(LoginSession.id == found.login_session_id)
+                           .values(last_seen_at=now()))
         db.session.commit()
-    return user
+    return SignedIn(found)
+
+
+def account() -> User:
+    """The logged-in person's ORM `User`, for a view that changes the account."""
+    user = current_user._get_current_object()
+    return user.record if isinstance(user, SignedIn) else user
 
 
 @login_manager.unauthorized_handler

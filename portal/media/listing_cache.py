@@ -10,10 +10,11 @@ within those seconds.
 """
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from typing import Callable
 
-from flask import current_app
+from flask import current_app, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -24,6 +25,10 @@ from ..i18n import current_language
 from .models import Video
 
 SIZE = 512
+# A session's signed CSRF token is signed again at most this often: a token
+# signed a minute ago expires a minute sooner (Flask-WTF's limit is an
+# hour), and signing on every request cost about 8 % of such a page's time.
+TOKEN_REUSE_SECONDS = 60
 # Stands for the CSRF token in a cached page; random per process, so that no
 # search a person types can spell it and have the token put in its place.
 _TOKEN_HOLE = "csrf-" + secrets.token_hex(16)
@@ -35,6 +40,7 @@ class _Cache:
         self.lock = threading.Lock()
         self.version = None
         self.checked_at = None
+        self.tokens: dict = {}
 
 
 def _cache() -> _Cache:
@@ -76,7 +82,20 @@ def cached_member_page(key: tuple, build: Callable[..., str]) -> str:
     token; each request gets its own session's token filled in.
     """
     page = cached(("member page", *key), lambda: build(csrf_token=lambda: _TOKEN_HOLE))
-    return page.replace(_TOKEN_HOLE, str(escape(generate_csrf())))
+    return page.replace(_TOKEN_HOLE, str(escape(_signed_csrf_token())))
+
+
+def _signed_csrf_token() -> str:
+    """This session's CSRF token as Flask-WTF signs it, kept for `TOKEN_REUSE_SECONDS`."""
+    secret = session.get("csrf_token")
+    tokens = _cache().tokens
+    signed = tokens.get(secret)
+    if secret is None or signed is None or signed[1] < time.time() - TOKEN_REUSE_SECONDS:
+        if len(tokens) >= SIZE * 8:
+            tokens.clear()
+        signed = (generate_csrf(), time.time())
+        tokens[session["csrf_token"]] = signed
+    return signed[0]
 
 
 def forget() -> None:

@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_babel import gettext as _
 
 from ..admin import searches
+from ..auth import sessions
 from ..extensions import db
 from ..htmx import is_htmx, render, render_form
 from ..navigation import safe_next
@@ -126,7 +127,7 @@ def accept_terms():
     form = AcceptTermsForm()
     if not form.validate_on_submit():
         return _terms_step(form, next_path)
-    terms.accept(current_user, form.stated_use.data if "stated_use" in form else None)
+    terms.accept(sessions.account(), form.stated_use.data if "stated_use" in form else None)
     if is_htmx():
         # A file is no page to swap in: the browser itself goes on to it.
         response = Response(status=204)
