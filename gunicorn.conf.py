@@ -6,6 +6,10 @@ threads = 16
 # longer ones itself, with security headers, which gunicorn's own 414 lacks.
 limit_request_line = 8190
 logger_class = "portal.access_log.RedactingLogger"
+# gunicorn 27's control socket lives at one path per user (~/.gunicorn/gunicorn.ctl),
+# shared by every gunicorn that user runs; the portal is managed by signals and
+# systemd, and each stop would wait on that socket's thread.
+control_socket_disable = True
 # gunicorn's usual line, plus the id the portal's own log lines carry for the same request.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" request_id=%({x-request-id}o)s'
 
