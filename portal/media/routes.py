@@ -83,13 +83,7 @@ def preview(video_id: int):
 
     `send_file` answers byte ranges, so the player can seek.
     """
-    item = db.get_or_404(Video, video_id)
-    path = storage.path_of(item.preview) if item.preview else None
-    if path is None or not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="video/mp4", conditional=True, max_age=3600)
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return _public_file(db.get_or_404(Video, video_id).preview, "video/mp4")
 
 
 @blueprint.get("/videos/<id:video_id>/captions.vtt")
@@ -99,11 +93,15 @@ def captions(video_id: int):
     The page links them with `v=Video.captions_version`, so replaced
     captions are fetched at once despite the hour of caching.
     """
-    item = db.get_or_404(Video, video_id)
-    path = storage.path_of(item.captions) if item.captions else None
+    return _public_file(db.get_or_404(Video, video_id).captions, "text/vtt")
+
+
+def _public_file(stored_path: str | None, mimetype: str):
+    """A file anyone may fetch (with ranges), cached an hour; 404 when the video has none."""
+    path = storage.path_of(stored_path) if stored_path else None
     if path is None or not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="text/vtt", conditional=True, max_age=3600)
+    response = send_file(path, mimetype=mimetype, conditional=True, max_age=3600)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
