@@ -55,12 +55,12 @@ def type_into(field, text):
     field.page.keyboard.type(text)
 
 
-def log_in_by_keyboard(form, address, password=STRONG_PASSWORD):
-    """Type the address in the focused Email field, Tab, the password, Enter."""
+def log_in_by_keyboard(page, form, address, password=STRONG_PASSWORD):
+    """Type the address in the focused Email field of `form`, Tab, the password, Enter."""
     type_into(form.get_by_label("Email", exact=True), address)
-    form.page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
     type_into(form.get_by_label("Password", exact=True), password)
-    form.page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
 
 
 def focus_is_in(locator) -> bool:
@@ -121,7 +121,7 @@ def test_a_person_logs_in_with_the_keyboard_alone_and_focus_stays_in_the_dialog_
 
     page.keyboard.press("Enter")
     dialog = step(page, "Log in")
-    log_in_by_keyboard(dialog, ada)
+    log_in_by_keyboard(page, dialog, ada)
 
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect_logged_in(page)
@@ -156,7 +156,7 @@ def test_a_person_resets_a_forgotten_password_with_the_keyboard_alone(page, inbo
     page.keyboard.press("Enter")
 
     dialog = step(page, "Log in")
-    log_in_by_keyboard(dialog, ada, OTHER_PASSWORD)
+    log_in_by_keyboard(page, dialog, ada, OTHER_PASSWORD)
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect_logged_in(page)
     assert still_the_same_page(page)
@@ -165,7 +165,7 @@ def test_a_person_resets_a_forgotten_password_with_the_keyboard_alone(page, inbo
 def test_a_verified_person_downloads_a_video_with_the_keyboard_alone(page, ada, add_video):
     video_id, [file_id] = add_video("Speech in Lisbon")
     page.goto(f"/login?next=/videos/{video_id}")
-    log_in_by_keyboard(page, ada)
+    log_in_by_keyboard(page, page, ada)
     page.wait_for_url(at(f"/videos/{video_id}"))
 
     tab_to(page.get_by_role("link", name="Download HD 1080p MP4", exact=False))
