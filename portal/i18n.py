@@ -66,6 +66,15 @@ def other_languages() -> list[dict]:
             for code in SUPPORTED if code != current_language()]
 
 
+def language_name(code: str) -> str:
+    """A language tag named in the page's language: "en-GB" → "English (United Kingdom)", "Anglais (Royaume-Uni)"."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(current_language())
+    except (ValueError, TypeError):  # Babel's UnknownLocaleError is a ValueError
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
 def format_size(size: int) -> str:
     """A file size in powers of 1000, as Jinja's `filesizeformat` counts: "1.2 MB", "1,2 Mo"."""
     if size < 1000:
@@ -121,5 +130,6 @@ def install(app) -> None:
     app.before_request(_forget_the_previous_requests_language)
     app.after_request(_vary_on_the_language)
     app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(current_language=current_language, other_languages=other_languages)
+    app.jinja_env.globals.update(current_language=current_language, other_languages=other_languages,
+                                 language_name=language_name)
     app.jinja_env.filters.update(file_size=format_size, day=day, day_and_time=day_and_time)

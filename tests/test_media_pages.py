@@ -60,8 +60,10 @@ def test_the_player_shows_the_captions_and_the_page_their_text_with_times_markup
     video_id = add_sample_video(captions=write_captions(tmp_path), captions_lang="en-GB")
     html = app.test_client().get(f"/videos/{video_id}").text
     track = re.search(r"<track [^>]*>", html).group(0)
-    assert 'kind="captions" default srclang="en-GB" label="Captions (en-GB)"' in track
+    assert 'kind="captions" default srclang="en-GB" label="English (United Kingdom)"' in track
     assert re.search(rf'src="/videos/{video_id}/captions\.vtt\?v=\w+"', track)
+    french = app.test_client().get(f"/videos/{video_id}", headers={"Accept-Language": "fr"}).text
+    assert 'label="Anglais (Royaume-Uni)"' in french
     transcript = html[html.index('<section class="transcript cue-transcript"'):]
     transcript = transcript[:transcript.index("</section>")]
     cues = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
