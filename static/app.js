@@ -98,6 +98,16 @@
     }
   });
 
+  // "Next page" or "Previous page" replaced the link that had focus: reading
+  // (and Tab) starts again at the top of the new results, not at the page's top.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail.target;
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (results && results.id === "results" && trigger && trigger.closest && trigger.closest(".pagination")) {
+      results.querySelector(".result-count").focus();
+    }
+  });
+
   // A fresh header replaced the control that had focus: keep focus in the header.
   document.body.addEventListener("htmx:afterSettle", function (event) {
     var header = document.getElementById("site-header");

@@ -175,3 +175,17 @@ def test_a_verified_person_downloads_a_video_with_the_keyboard_alone(page, ada, 
         page.keyboard.press("Space")
     assert download.value.suggested_filename.endswith(".mp4")
     assert os.path.getsize(download.value.path()) == 5000
+
+
+def test_after_next_page_focus_starts_at_the_top_of_the_new_results(app, page, add_video):
+    app.config["CATALOGUE_PAGE_SIZE"] = 1
+    add_video("Speech in Lisbon")
+    add_video("B-roll in Porto")
+    visit(page, "/")
+    tab_to(page.get_by_role("link", name="Next page"))
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(lambda url: "page=2" in url)
+    expect(page.locator(".result-count")).to_be_focused()
+    expect(page.get_by_role("link", name="Speech in Lisbon")).to_be_visible()
+    assert still_the_same_page(page)
