@@ -204,7 +204,7 @@ def test_media_import_takes_a_vtt_beside_a_video_as_its_captions(app, tmp_path, 
     assert app.test_client().get(f"/videos/{video.id}/captions.vtt").text == CAPTIONS
 
 
-def test_media_captions_replaces_a_video_s_captions_and_removing_the_video_removes_them(
+def test_media_captions_replaces_or_removes_a_video_s_captions_and_removing_the_video_removes_them(
         app, tmp_path, add_sample_video):
     from helpers import write_captions
 
@@ -230,7 +230,18 @@ def test_media_captions_replaces_a_video_s_captions_and_removing_the_video_remov
     wrong_language = run(app, "media", "captions", str(video_id), str(new), "--lang", "en us")
     assert wrong_language.output.strip() == "Error: captions language 'en us' is not a language tag such as en or fr-BE"
     assert run(app, "media", "captions", "99", str(new)).output.strip() == "Error: there is no video 99"
+    huge = write_captions(tmp_path, "WEBVTT\n\n" + "00:00.000 --> 00:01.000\nWord\n\n" * 80_000, "huge.vtt")
+    too_large = run(app, "media", "captions", str(video_id), str(huge))
+    assert too_large.output.strip().startswith("Error: huge.vtt: ") and "too large for captions" in too_large.output
 
+    assert run(app, "media", "captions", str(video_id), "--remove").output.strip() == \
+        f"captions removed from http://localhost/videos/{video_id}"
+    assert '<track' not in app.test_client().get(f"/videos/{video_id}").text
+    assert app.test_client().get(f"/videos/{video_id}/captions.vtt").status_code == 404
+    assert len(media_files(app)) == len(first_files) - 1
+    assert "had no captions" in run(app, "media", "captions", str(video_id), "--remove").output
+
+    assert run(app, "media", "captions", str(video_id), str(new)).exit_code == 0
     assert run(app, "media", "remove", str(video_id), "--yes").exit_code == 0
     assert media_files(app) == []
     assert app.test_client().get(f"/videos/{video_id}/captions.vtt").status_code == 404

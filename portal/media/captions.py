@@ -18,6 +18,8 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 DEFAULT_LANGUAGE = "en"
 # A BCP 47 tag as `srclang` takes it: "en", "fr-BE", "sr-Latn".
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+# A two-hour transcript is some 150 kB; anything far larger is not captions.
+MAX_BYTES = 2_000_000
 # Browsers refuse a file whose first line is "WEBVTTX" or the like; webvtt-py lets it pass.
 SIGNATURE = re.compile(rb"(?:\xef\xbb\xbf)?WEBVTT(?:[ \t\r\n]|$)")
 
@@ -49,6 +51,9 @@ def read(path: Path) -> list[Cue]:
     with open(path, "rb") as handle:
         if not SIGNATURE.match(handle.read(10)):
             raise NotCaptions(f"{path.name}: not a WebVTT file (its first line must be WEBVTT)")
+    if path.stat().st_size > MAX_BYTES:
+        raise NotCaptions(f"{path.name}: {path.stat().st_size:,} bytes is too large for captions "
+                          f"(at most {MAX_BYTES:,})")
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:

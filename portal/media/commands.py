@@ -157,13 +157,20 @@ def previews_command(missing, quiet):
 
 @media_group.command("captions")
 @click.argument("video_id", type=int)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
 @click.option("--lang", help=f"The captions' language tag; by default the video's present one, or {DEFAULT_LANGUAGE}.")
-def captions_command(video_id, file, lang):
-    """Give a video captions from a WebVTT FILE, replacing those it had."""
+@click.option("--remove", is_flag=True, help="Take the video's captions away instead.")
+def captions_command(video_id, file, lang, remove):
+    """Give a video captions from a WebVTT FILE, replacing those it had (or --remove them)."""
     video = db.session.get(Video, video_id)
     if video is None:
         raise click.ClickException(f"there is no video {video_id}")
+    if remove or file is None:
+        if not remove:
+            raise click.UsageError("give a WebVTT FILE, or --remove")
+        removed = library.remove_captions(video)
+        click.echo(f"captions removed from {_video_url(video)}" if removed else f"{_video_url(video)} had no captions")
+        return
     try:
         library.set_captions(video, file, lang or video.captions_lang or DEFAULT_LANGUAGE)
     except library.LibraryError as error:

@@ -167,6 +167,17 @@ def set_captions(video: Video, path: Path, language: str) -> None:
         storage.remove_file(old)
 
 
+def remove_captions(video: Video) -> bool:
+    """Take the video's captions away (the file after the video stops pointing at it); False if it had none."""
+    old = video.captions
+    if not old:
+        return False
+    video.captions = None
+    db.session.commit()
+    storage.remove_file(old)
+    return True
+
+
 def check_captions(path: Path, language: str) -> None:
     """A `LibraryError` naming the file unless it is WebVTT with cues and the language a tag."""
     try:
