@@ -208,7 +208,7 @@ def wait_for_outbox(engine, seconds: float = DRAIN_SECONDS) -> float | None:
 
 
 def outbox_counts(engine) -> Counter:
-    from portal.models import OutboxMail
+    from portal.mail.models import OutboxMail
 
     with Session(engine) as session:
         rows = session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status))
@@ -217,7 +217,7 @@ def outbox_counts(engine) -> Counter:
 
 def delivery_times(engine) -> str:
     """From the outbox: seconds from a mail's writing to the SMTP server's acceptance."""
-    from portal.models import OutboxMail
+    from portal.mail.models import OutboxMail
 
     with Session(engine) as session:
         rows = session.execute(select(OutboxMail.created_at, OutboxMail.sent_at).where(OutboxMail.sent_at.is_not(None)))

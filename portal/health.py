@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .clock import now
 from .extensions import db, limiter
-from .models import OutboxMail
+from .mail.models import OutboxMail
 
 blueprint = Blueprint("health", __name__)
 log = logging.getLogger("portal.health")

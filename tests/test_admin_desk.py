@@ -12,7 +12,8 @@ from conftest import STRONG_PASSWORD, Visitor
 from portal.admin import searches
 from portal.admin.models import AuditEntry, SecondFactor, UnfoundSearch
 from portal.extensions import db
-from portal.models import OutboxMail, User
+from portal.mail.models import OutboxMail
+from portal.models import User
 
 BOSS = "boss@example.org"
 ADA = "ada@example.org"

@@ -199,7 +199,7 @@ def admins_at_their_steps(app, new_visitor, clock):
     import pyotp
 
     from portal.admin.models import SecondFactor
-    from portal.models import OutboxMail
+    from portal.mail.models import OutboxMail
 
     for address in ("boss@example.org", "chief@example.org"):
         app.test_cli_runner().invoke(args=["users", "create-admin", address, "--password-stdin"],

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import CodeFlowRecord, CodeSend, OutboxMail
+from portal.mail.models import OutboxMail
+from portal.models import CodeFlowRecord, CodeSend
 
 from conftest import STRONG_PASSWORD, Visitor, test_settings
 

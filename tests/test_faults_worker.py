@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.media import links
-from portal.models import CodeFlowRecord, OneTimeCode, OutboxMail, User
+from portal.mail.models import OutboxMail
+from portal.models import CodeFlowRecord, OneTimeCode, User
 
 from conftest import STRONG_PASSWORD, free_port
 

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.media.models import Download
-from portal.models import LoginSession, OneTimeCode, OutboxMail, User
+from portal.mail.models import OutboxMail
+from portal.models import LoginSession, OneTimeCode, User
 
 from conftest import STRONG_PASSWORD, code_in, text_of, without_tokens
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.mail import outbox
 from portal.mail.delivery import deliver_due
-from portal.models import OutboxMail
+from portal.mail.models import OutboxMail
 
 from conftest import code_in, text_of
 

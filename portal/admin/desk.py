@@ -11,7 +11,8 @@ from ..clock import now
 from ..csv_cells import cell
 from ..extensions import db
 from ..media.models import Download, Video
-from ..models import OutboxMail, User
+from ..mail.models import OutboxMail
+from ..models import User
 from . import audit
 
 # The periods of the "most downloaded" tables: days back, None for all time.

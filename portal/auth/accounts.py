@@ -13,7 +13,8 @@ from ..clock import now, wait_in_words
 from ..extensions import db
 from ..i18n import language_of
 from ..mail import outbox
-from ..models import CodeFlowRecord, OneTimeCode, OutboxMail, User
+from ..mail.models import OutboxMail
+from ..models import CodeFlowRecord, OneTimeCode, User
 from . import sessions
 
 # Security events, for the admin; never a password, code or token.

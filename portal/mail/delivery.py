@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from ..clock import now
 from ..extensions import db, mail
-from ..models import OutboxMail
+from .models import OutboxMail
 
 log = logging.getLogger("portal.mail")
 

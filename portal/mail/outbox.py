@@ -7,7 +7,7 @@ from jinja2 import TemplateNotFound
 
 from ..extensions import db
 from ..i18n import in_language
-from ..models import OutboxMail
+from .models import OutboxMail
 
 # Set on a session that added mail, so its commit can wake the delivery worker.
 ENQUEUED_FLAG = "portal.mail_enqueued"

@@ -11,7 +11,8 @@ from ..clock import now
 from ..extensions import db
 from ..i18n import language_of
 from ..mail import outbox
-from ..models import OutboxMail, User
+from ..mail.models import OutboxMail
+from ..models import User
 from ..urls import public_url
 
 SALT = "portal.unsubscribe"
