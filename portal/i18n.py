@@ -62,14 +62,15 @@ def in_language(language: str | None):
 
 def other_languages() -> list[dict]:
     """What the header's switch offers: the languages this page is not in, each named in itself."""
-    return [{"code": code, "name": Locale.parse(code).get_display_name(code).capitalize()}
+    return [{"code": code, "name": language_name(code, in_language=code)}
             for code in SUPPORTED if code != current_language()]
 
 
-def language_name(code: str) -> str:
-    """A language tag named in the page's language: "en-GB" → "English (United Kingdom)", "Anglais (Royaume-Uni)"."""
+def language_name(code: str, in_language: str | None = None) -> str:
+    """A language tag named in the page's language (or `in_language`):
+    "en-GB" → "English (United Kingdom)", "Anglais (Royaume-Uni)"; "fr" in itself → "Français"."""
     try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(current_language())
+        name = Locale.parse(code.replace("-", "_")).get_display_name(in_language or current_language())
     except (ValueError, TypeError):  # Babel's UnknownLocaleError is a ValueError
         return code
     return name[:1].upper() + name[1:] if name else code

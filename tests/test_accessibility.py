@@ -15,16 +15,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_support import (
-    LiveServer, RunningClock, assert_accessible, htmx_ready, let_time_pass, wait_for_code, without_page_scripts,
+    LiveServer, assert_accessible, htmx_ready, let_time_pass, wait_for_code, without_page_scripts,
 )
 from conftest import STRONG_PASSWORD
-from conftest import test_settings as app_settings
-from portal import create_app
 from portal.extensions import db
 from portal.models import User
 from portal.newsletter import subscriptions
 from test_browser import (  # noqa: F401  (fixtures)
-    ADA, WEAK_PASSWORD, ada, at, browse, click, expect, expect_logged_in, fill_log_in, fill_new_password,
+    ADA, WEAK_PASSWORD, ada, browser_app, at, browse, click, expect, expect_logged_in, fill_log_in, fill_new_password,
     fill_registration, header, open_from_header, step,
 )
 
@@ -38,19 +36,13 @@ WITH_AND_WITHOUT_JS = pytest.mark.parametrize("javascript", [True, False], ids=[
 def app(tmp_path, inbox):
     """The browser tests' app, with a resend cooldown of a second (`let_time_pass` passes it)
     and a page that fails on purpose."""
-    app = create_app(
-        app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2, CODE_RESEND_COOLDOWN=1),
-        instance_path=str(tmp_path / "instance"),
-    )
-    app.extensions["clock"] = RunningClock()
+    with browser_app(tmp_path, inbox, CODE_RESEND_COOLDOWN=1) as app:
 
-    @app.get("/test/failure")
-    def failure():
-        raise RuntimeError("a failure on purpose, for the 500 page")
+        @app.get("/test/failure")
+        def failure():
+            raise RuntimeError("a failure on purpose, for the 500 page")
 
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+        yield app
 
 
 @pytest.fixture

@@ -36,17 +36,23 @@ WELCOME = "You have successfully created your account"
 WEAK_PASSWORD = "short pass"
 
 
-@pytest.fixture
-def app(tmp_path, inbox):
-    """The app with its mail worker on, on real time (which a test may move on: `let_time_pass`)."""
+@contextmanager
+def browser_app(tmp_path, inbox, **settings):
+    """An app with its mail worker on, on real time (which a test may move on: `let_time_pass`)."""
     app = create_app(
-        app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2),
+        app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2, **settings),
         instance_path=str(tmp_path / "instance"),
     )
     app.extensions["clock"] = RunningClock()
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, inbox):
+    with browser_app(tmp_path, inbox) as app:
+        yield app
 
 
 @pytest.fixture
