@@ -1,6 +1,6 @@
 """Tries per address (failed log-ins, wrong codes), reserved before they are checked.
 
-`reserve` counts a try in one guarded UPDATE and commits before the caller
+`reserve` counts a try in one guarded upsert and commits before the caller
 checks anything, so however many requests arrive at once, at most the limit
 get to check a password or a code. Addresses without an account are counted
 alike, so a lock reveals nothing. A failure that fills the budget locks the
@@ -9,7 +9,7 @@ address; a success clears its count.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, literal, or_, select, update
+from sqlalchemy import and_, case, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .clock import now
@@ -54,23 +54,28 @@ class Reservation:
 
 
 def reserve(address: str, budget: Budget) -> Reservation:
-    _ensure_counter(address, budget.kind)
+    """Count a try, unless the address is locked or its budget spent; one statement either way.
+
+    An upsert, so the counter is made and counted at once: there is no moment
+    between the two in which a parallel request, or housekeeping forgetting a
+    stale counter, could slip in.
+    """
     moment = now()
-    window_start = moment - timedelta(seconds=value(budget.window))
-    in_window = AddressCounter.window_started_at > window_start
+    in_window = AddressCounter.window_started_at > moment - timedelta(seconds=value(budget.window))
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     count = db.session.scalar(
-        update(AddressCounter)
-        .where(
-            AddressCounter.address == address,
-            AddressCounter.kind == budget.kind,
-            or_(AddressCounter.locked_until.is_(None), AddressCounter.locked_until <= moment),
-            or_(~in_window, AddressCounter.count < value(budget.most)),
-        )
-        .values(
-            count=case((in_window, AddressCounter.count + 1), else_=1),
-            window_started_at=case((in_window, AddressCounter.window_started_at),
-                                   else_=literal(moment, UTCDateTime)),
-            locked_until=None,
+        dialect.insert(AddressCounter)
+        .values(address=address, kind=budget.kind, count=1, window_started_at=moment)
+        .on_conflict_do_update(
+            index_elements=["address", "kind"],
+            set_={
+                "count": case((in_window, AddressCounter.count + 1), else_=1),
+                "window_started_at": case((in_window, AddressCounter.window_started_at),
+                                          else_=literal(moment, UTCDateTime)),
+                "locked_until": None,
+            },
+            where=and_(or_(AddressCounter.locked_until.is_(None), AddressCounter.locked_until <= moment),
+                       or_(~in_window, AddressCounter.count < value(budget.most))),
         )
         .returning(AddressCounter.count)
     )
@@ -144,13 +149,3 @@ def _counter(address: str, kind: str) -> AddressCounter:
     return db.session.scalar(select(AddressCounter).where(AddressCounter.address == address,
                                                           AddressCounter.kind == kind)
                              .execution_options(populate_existing=True))
-
-
-def _ensure_counter(address: str, kind: str) -> None:
-    """The counter row exists afterwards, whoever made it (parallel requests may race)."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    db.session.execute(
-        dialect.insert(AddressCounter)
-        .values(address=address, kind=kind, count=0, window_started_at=now())
-        .on_conflict_do_nothing(index_elements=["address", "kind"])
-    )

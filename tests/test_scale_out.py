@@ -134,6 +134,46 @@ def test_sixty_parallel_wrong_logins_on_two_hosts_check_the_password_at_most_ten
     assert "Too many failed log-ins" in Visitor(hosts[1].test_client(), htmx=False).login().text
 
 
+def test_fifty_parallel_wrong_logins_while_housekeeping_forgets_stale_counters_all_answer_within_the_limit(
+        hosts, inbox, clock, monkeypatch):
+    """The counter is stale (its window passed), so housekeeping may forget it at any moment of the logins."""
+    import threading
+
+    from portal import housekeeping
+
+    person = Visitor(hosts[0].test_client(), htmx=False)
+    person.register()
+    drain(hosts[0])
+    person.verify(code_in(inbox.to("ada@example.org")[0]))
+    person.login(password="Wrong-Horse-42")
+    clock.advance(hosts[0].config["LOGIN_FAILURE_WINDOW"] + 1)
+    for app in hosts:
+        app.config["LOGIN_RATE_LIMIT"] = "1000 per hour"
+    with hosts[0].app_context():
+        from portal.auth.accounts import find_user
+
+        checks = count_verifications_of(monkeypatch, find_user("ada@example.org").password_hash)
+    done = threading.Event()
+
+    def keep_house():
+        while not done.is_set():
+            with hosts[1].app_context():
+                housekeeping.forget_stale()
+
+    housekeeper = threading.Thread(target=keep_house)
+    housekeeper.start()
+    try:
+        visitors = [Visitor(hosts[number % 2].test_client(), htmx=False) for number in range(50)]
+        statuses = parallel_posts(None, 50, "/login", {"email": "ada@example.org", "password": "Wrong-Horse-42"},
+                                  visitors)
+    finally:
+        done.set()
+        housekeeper.join()
+
+    assert set(statuses) == {422}
+    assert 1 <= len(checks) <= 10
+
+
 def test_the_per_ip_limit_is_shared_through_redis(schema, tmp_path, inbox):
     apps = [
         create_app(scaled_settings(schema, tmp_path, inbox, LOGIN_RATE_LIMIT="4 per hour"),
