@@ -133,10 +133,11 @@ def load(app, overrides: dict) -> None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].lower().startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     # Failed statements are logged; their parameters (hashes, tokens) must not be.
-    # A pooled connection is checked before use, so a database restart costs no request.
+    # A pooled connection to a server is checked before use, so a database
+    # restart costs no request (a SQLite file has no server to restart).
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "hide_parameters": True,
-        "pool_pre_ping": True,
+        "pool_pre_ping": not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"),
         **sqlite_options(app.config),
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }

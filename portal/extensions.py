@@ -8,7 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
-from .clients import client_network, form_limit
+from .clients import client_network, form_limit, no_limit_applies
 
 
 class Base(DeclarativeBase):
@@ -21,6 +21,7 @@ csrf = CSRFProtect()
 mail = Mail()
 migrate = Migrate()
 limiter = Limiter(key_func=client_network)
+limiter.request_filter(no_limit_applies)
 compress = Compress()
 
 # One budget per client network for posts to all the account forms together.

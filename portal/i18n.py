@@ -23,6 +23,8 @@ DEFAULT = "en"
 SUPPORTED = (DEFAULT, *sorted(path.parent.parent.name
                               for path in (Path(__file__).parent / "translations").glob("*/LC_MESSAGES/messages.mo")))
 COOKIE = "language"
+# What a page's language depends on besides its address (`security.add_security_headers` sends it).
+VARY = ("Accept-Language", "Cookie")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 babel = Babel()
@@ -120,16 +122,9 @@ def _forget_the_previous_requests_language() -> None:
     g.pop("_flask_babel", None)
 
 
-def _vary_on_the_language(response):
-    if request.endpoint != "static":
-        response.vary.update(("Accept-Language", "Cookie"))
-    return response
-
-
 def install(app) -> None:
     babel.init_app(app, locale_selector=select_language, default_locale=DEFAULT, default_timezone="UTC")
     app.before_request(_forget_the_previous_requests_language)
-    app.after_request(_vary_on_the_language)
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(current_language=current_language, other_languages=other_languages,
                                  language_name=language_name)

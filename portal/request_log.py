@@ -49,14 +49,17 @@ def _log_request(response):
     user = g.get("_login_user")
     account = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
     response.headers[HEADER] = request_id()
-    log.info("request", extra={"fields": {
-        "event": "request",
-        "method": request.method,
-        "path": redact(request.path),
-        "status": response.status_code,
-        "ms": round((time.perf_counter() - started) * 1000, 1),
-        "user": account if account is not None else "-",
-    }})
+    if log.isEnabledFor(logging.INFO):
+        # A record made directly: `log.info` would also walk the stack to find
+        # its caller, which no line format here names (a tenth of the line's cost).
+        log.handle(log.makeRecord(log.name, logging.INFO, "", 0, "request", (), None, extra={"fields": {
+            "event": "request",
+            "method": request.method,
+            "path": redact(request.path),
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "user": account if account is not None else "-",
+        }}))
     return response
 
 
@@ -91,11 +94,12 @@ def _fields(record: logging.LogRecord) -> dict:
     return fields
 
 
+BARE_VALUE = re.compile(r"[^\s\"=\\]+")
+
+
 def _value(value) -> str:
     text = str(value)
-    if text and re.fullmatch(r"[^\s\"=\\]+", text):
-        return text
-    return json.dumps(text)
+    return text if BARE_VALUE.fullmatch(text) else json.dumps(text)
 
 
 class KeyValueFormatter(logging.Formatter):

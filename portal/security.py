@@ -8,8 +8,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from . import i18n
 from .clock import duration_in_words
-from .extensions import db, limiter
+from .extensions import db, limiter, login_manager
 from .htmx import render
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -61,7 +62,9 @@ def add_security_headers(response):
         # Pages carry personal state and CSRF tokens: never keep them in a cache.
         if "cache-control" not in present:
             headers.add("Cache-Control", "no-store")
-        response.vary.add("HX-Request")
+        # What a page depends on besides its address: a fragment for htmx, and its language.
+        # One update: each use of `response.vary` parses and writes the header again.
+        response.vary.update(("HX-Request", *i18n.VARY))
     return response
 
 
@@ -84,6 +87,10 @@ def http_error(error: HTTPException):
 def database_unavailable(error: OperationalError):
     """The database could not be reached, or stayed locked: nothing was done; try again soon."""
     log.warning("database unavailable: %s", type(error.orig or error).__name__)
+    if "_login_user" not in g:
+        # Who is logged in could not be found: the page is a visitor's, or each
+        # question about the person (the page's language first) asks the database again.
+        g._login_user = login_manager.anonymous_user()
     title = _("The portal is busy")
     message = _("We could not handle this just now, and nothing was changed. Please try again in a few seconds.")
     try:

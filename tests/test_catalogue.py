@@ -184,7 +184,13 @@ def test_a_logged_in_catalogue_page_costs_one_light_query_and_last_seen_is_writt
     with app.app_context():
         engine = db.engine
     verified.client.get("/")  # the library's version is read, and kept for CATALOGUE_CACHE_SECONDS
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0]))
+
+    # The statements SQLite runs (the account's lookup runs on the driver, past SQLAlchemy's own events).
+    def trace(dbapi_connection, *_):
+        dbapi_connection.set_trace_callback(lambda sql: statements.append(sql.split()[0]))
+
+    event.listen(engine, "checkout", trace)
+    event.listen(engine, "checkin", lambda dbapi_connection, _: dbapi_connection.set_trace_callback(None))
     assert "Log out" in verified.client.get("/").text
     assert statements == ["SELECT"]
     statements.clear()

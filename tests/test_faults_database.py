@@ -117,3 +117,36 @@ def test_a_restart_after_a_request_did_its_work_does_not_turn_its_answer_into_an
     restart_during("after")
     assert client.get("/").status_code == 200
     assert client.get("/").status_code == 200
+
+
+def test_a_logged_in_page_kept_waiting_by_a_lock_is_asked_to_try_again(schema, tmp_path, inbox, clock):
+    """Finding who is logged in runs on the driver itself (`signed_in.find`): its errors still get the 503."""
+    options = f"-csearch_path={schema} -cstatement_timeout=300"
+    app = create_app(test_settings(tmp_path, inbox.port, SQLALCHEMY_DATABASE_URI=POSTGRES,
+                                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": options}},
+                                   RATELIMIT_STORAGE_URI=REDIS, RATELIMIT_KEY_PREFIX=schema),
+                     instance_path=str(tmp_path / "instance"))
+    app.extensions["clock"] = clock
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    ada = Visitor(app.test_client(), htmx=False)
+    ada.register()
+    with app.app_context():
+        while deliver_due():
+            pass
+    ada.verify(code_in(inbox.to("ada@example.org")[0]))
+    assert "Log out" in ada.client.get("/_header").text
+
+    engine = create_engine(POSTGRES, connect_args={"options": f"-csearch_path={schema}"})
+    with engine.begin() as migration:  # an upgrade holding the accounts table longer than a statement may wait
+        migration.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+        kept_waiting = ada.client.get("/")
+    engine.dispose()
+
+    assert kept_waiting.status_code == 503 and kept_waiting.headers["Retry-After"] == "5"
+    assert "try again in a few seconds" in kept_waiting.text
+    assert not any(word in kept_waiting.text for word in INTERNALS)
+    assert "Log out" in ada.client.get("/_header").text
+    with app.app_context():
+        from portal.extensions import db
+
+        db.engine.dispose()

@@ -3,14 +3,17 @@
 Every request of a logged-in person must know who they are, but most need
 no ORM object for it: the catalogue only asks whether someone is logged in,
 and loading the ORM `User` was about a third of such a request's time. So
-Flask-Login's user is a `SignedIn`, filled from one Core SELECT that joins
-the account to its login session; the ORM `User` is loaded only for a view
-that asks for `record` (through `sessions.account()`), to change the account.
+Flask-Login's user is a `SignedIn`, filled from one SELECT that joins the
+account to its login session (compiled by SQLAlchemy once, run on the
+driver); the ORM `User` is loaded only for a view that asks for `record`
+(through `sessions.account()`), to change the account.
 """
-from typing import Any
+from collections import namedtuple
+from typing import Any, Callable
 
 from flask_login import UserMixin
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Dialect, bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from ..models import AccountFacts, LoginSession, User
@@ -18,25 +21,74 @@ from ..models import AccountFacts, LoginSession, User
 _USERS = User.__table__
 _LOGINS = LoginSession.__table__
 _ACCOUNT_COLUMNS = frozenset(_USERS.c.keys())
-# Built once: building the statement would cost as much as running it.
 _FIND = (
     select(*_USERS.c, _LOGINS.c.id.label("login_session_id"), _LOGINS.c.last_seen_at.label("login_last_seen_at"))
     .join_from(_USERS, _LOGINS, _LOGINS.c.user_id == _USERS.c.id)
     .where(_USERS.c.session_token == bindparam("session_token"), _LOGINS.c.token == bindparam("login"),
            _USERS.c.disabled_at.is_(None))
 )
+Found = namedtuple("Found", [column.name for column in _FIND.selected_columns])
 
 
-def find(session_token: str, login: str) -> Row | None:
+class _Lookup:
+    """`_FIND` compiled once for a dialect, with what turns a driver's row into typed values.
+
+    Executed by SQLAlchemy, the lookup took about 100 µs, of which the query
+    itself is under 20: the rest is the execution context and result
+    machinery SQLAlchemy builds for every statement, about a tenth of a
+    logged-in page's time. So the compiled text runs on the pooled DB-API
+    connection, and each column's own result processor (SQLAlchemy's, the
+    portal's `UTCDateTime`) types its value.
+    """
+
+    def __init__(self, dialect: Dialect):
+        compiled = _FIND.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positions = compiled.positiontup if compiled.positional else None
+        self.processors: list[Callable | None] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _FIND.selected_columns]
+
+    def parameters(self, values: dict) -> dict | tuple:
+        return tuple(values[name] for name in self.positions) if self.positions is not None else values
+
+    def typed(self, row: tuple) -> Found:
+        return Found._make(value if process is None else process(value)
+                           for process, value in zip(self.processors, row))
+
+
+_LOOKUPS: dict[tuple[str, str], _Lookup] = {}
+
+
+def find(session_token: str, login: str) -> Found | None:
     """The account whose session token this is, with its login session `login`, if both stand.
 
     None when the password changed since (the token was replaced), the
     browser logged out or was logged out (the login session is gone), or
-    the account was disabled or deleted. A connection of its own, returned
-    at once: no ORM session is begun for a request that needs none.
+    the account was disabled or deleted. A pooled connection of its own
+    (checked before use, like every other), returned at once: no ORM session
+    is begun for a request that needs none. A driver's error is raised as
+    SQLAlchemy's, so a database that is down still gets its 503.
     """
-    with db.engine.connect() as connection:
-        return connection.execute(_FIND, {"session_token": session_token, "login": login}).first()
+    engine = db.engine
+    dialect = engine.dialect
+    lookup = _LOOKUPS.get((dialect.name, dialect.driver))
+    if lookup is None:
+        lookup = _LOOKUPS[(dialect.name, dialect.driver)] = _Lookup(dialect)
+    connection = engine.raw_connection()
+    cursor = None
+    try:
+        cursor = connection.cursor()
+        cursor.execute(lookup.sql, lookup.parameters({"session_token": session_token, "login": login}))
+        row = cursor.fetchone()
+        cursor.close()
+    except dialect.loaded_dbapi.Error as error:
+        if dialect.is_disconnect(error, connection.dbapi_connection, cursor):
+            connection.invalidate(error)
+        raise DBAPIError.instance(lookup.sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                  dialect=dialect) from error
+    finally:
+        connection.close()
+    return None if row is None else lookup.typed(row)
 
 
 class SignedIn(AccountFacts, UserMixin):
@@ -48,7 +100,7 @@ class SignedIn(AccountFacts, UserMixin):
     just changed is the value read. Writing goes through `record`.
     """
 
-    def __init__(self, row: Row):
+    def __init__(self, row: Found):
         object.__setattr__(self, "_row", row)
         object.__setattr__(self, "_record", None)
 
