@@ -119,11 +119,11 @@ def test_a_restart_after_a_request_did_its_work_does_not_turn_its_answer_into_an
     assert client.get("/").status_code == 200
 
 
-def test_a_logged_in_page_kept_waiting_by_a_lock_is_asked_to_try_again(schema, tmp_path, inbox, clock):
-    """Finding who is logged in runs on the driver itself (`signed_in.find`): its errors still get the 503."""
-    options = f"-csearch_path={schema} -cstatement_timeout=300"
-    app = create_app(test_settings(tmp_path, inbox.port, SQLALCHEMY_DATABASE_URI=POSTGRES,
-                                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": options}},
+def logged_in_on_postgres(schema, tmp_path, inbox, clock, url=POSTGRES, options=""):
+    """A portal on `schema` (connecting as `url` says) and Ada, registered, verified and logged in there."""
+    connect_args = {"options": f"-csearch_path={schema} {options}".strip()}
+    app = create_app(test_settings(tmp_path, inbox.port, SQLALCHEMY_DATABASE_URI=url,
+                                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": connect_args},
                                    RATELIMIT_STORAGE_URI=REDIS, RATELIMIT_KEY_PREFIX=schema),
                      instance_path=str(tmp_path / "instance"))
     app.extensions["clock"] = clock
@@ -135,18 +135,52 @@ def test_a_logged_in_page_kept_waiting_by_a_lock_is_asked_to_try_again(schema, t
             pass
     ada.verify(code_in(inbox.to("ada@example.org")[0]))
     assert "Log out" in ada.client.get("/_header").text
+    return app, ada
 
+
+def assert_asked_to_try_again(answer):
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert "try again in a few seconds" in answer.text
+    assert not any(word in answer.text for word in INTERNALS)
+
+
+def test_a_logged_in_page_kept_waiting_by_a_lock_is_asked_to_try_again(schema, tmp_path, inbox, clock):
+    """Finding who is logged in runs on the driver itself (`signed_in.find`): its errors still get the 503."""
+    app, ada = logged_in_on_postgres(schema, tmp_path, inbox, clock, options="-cstatement_timeout=300")
     engine = create_engine(POSTGRES, connect_args={"options": f"-csearch_path={schema}"})
     with engine.begin() as migration:  # an upgrade holding the accounts table longer than a statement may wait
         migration.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
-        kept_waiting = ada.client.get("/")
+        assert_asked_to_try_again(ada.client.get("/"))
     engine.dispose()
-
-    assert kept_waiting.status_code == 503 and kept_waiting.headers["Retry-After"] == "5"
-    assert "try again in a few seconds" in kept_waiting.text
-    assert not any(word in kept_waiting.text for word in INTERNALS)
     assert "Log out" in ada.client.get("/_header").text
     with app.app_context():
         from portal.extensions import db
 
         db.engine.dispose()
+
+
+def test_a_logged_in_page_when_the_database_refuses_connections_is_asked_to_try_again(
+        schema, tmp_path, inbox, clock):
+    """The lookup's checkout may have to connect: a refused connection is a 503 too."""
+    role = f"role_{schema}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN; GRANT ALL ON SCHEMA {schema} TO {role}"))
+    try:
+        app, ada = logged_in_on_postgres(schema, tmp_path, inbox, clock,
+                                         url=POSTGRES.replace("postgres@", f"{role}@"))
+        with admin.begin() as connection:  # the database stops letting the portal in, and cuts it off
+            connection.execute(text(f"ALTER ROLE {role} NOLOGIN"))
+            connection.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"))
+        assert_asked_to_try_again(ada.client.get("/_header"))  # who is logged in is its first question
+        with admin.begin() as connection:
+            connection.execute(text(f"ALTER ROLE {role} LOGIN"))
+        assert "Log out" in ada.client.get("/_header").text
+        with app.app_context():
+            from portal.extensions import db
+
+            db.engine.dispose()
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP OWNED BY {role} CASCADE; DROP ROLE {role}"))
+        admin.dispose()

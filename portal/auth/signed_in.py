@@ -65,8 +65,8 @@ def find(session_token: str, login: str) -> Found | None:
     None when the password changed since (the token was replaced), the
     browser logged out or was logged out (the login session is gone), or
     the account was disabled or deleted. A pooled connection of its own
-    (checked before use, like every other), returned at once: no ORM session
-    is begun for a request that needs none. A driver's error is raised as
+    (a server's checked before use, like every other), returned at once: no
+    ORM session is begun for a request that needs none. A driver's error is raised as
     SQLAlchemy's, so a database that is down still gets its 503.
     """
     engine = db.engine
@@ -74,20 +74,21 @@ def find(session_token: str, login: str) -> Found | None:
     lookup = _LOOKUPS.get((dialect.name, dialect.driver))
     if lookup is None:
         lookup = _LOOKUPS[(dialect.name, dialect.driver)] = _Lookup(dialect)
-    connection = engine.raw_connection()
-    cursor = None
+    connection = cursor = None
     try:
+        connection = engine.raw_connection()  # a checkout may connect, and fail as the driver's error too
         cursor = connection.cursor()
         cursor.execute(lookup.sql, lookup.parameters({"session_token": session_token, "login": login}))
         row = cursor.fetchone()
         cursor.close()
     except dialect.loaded_dbapi.Error as error:
-        if dialect.is_disconnect(error, connection.dbapi_connection, cursor):
+        if connection is not None and dialect.is_disconnect(error, connection.dbapi_connection, cursor):
             connection.invalidate(error)
         raise DBAPIError.instance(lookup.sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
                                   dialect=dialect) from error
     finally:
-        connection.close()
+        if connection is not None:
+            connection.close()
     return None if row is None else lookup.typed(row)
 
 
