@@ -66,8 +66,8 @@ def find(session_token: str, login: str) -> Found | None:
     browser logged out or was logged out (the login session is gone), or
     the account was disabled or deleted. A pooled connection of its own
     (a server's checked before use, like every other), returned at once: no
-    ORM session is begun for a request that needs none. A driver's error is raised as
-    SQLAlchemy's, so a database that is down still gets its 503.
+    ORM session is begun for a request that needs none. A driver's error is
+    raised as SQLAlchemy's, so a database that is down still gets its 503.
     """
     engine = db.engine
     dialect = engine.dialect
