@@ -197,3 +197,20 @@ def test_a_logged_in_catalogue_page_costs_one_light_query_and_last_seen_is_writt
     clock.advance(LAST_SEEN_PRECISION.total_seconds() + 1)
     assert "Log out" in verified.client.get("/").text
     assert "UPDATE" in statements
+
+
+def test_a_cached_visitor_page_carries_each_visitor_s_own_csrf_token(app, library):
+    """The header's language switch is a form: a page kept for all visitors must not hand one visitor's token to the next."""
+    def token_in(page):
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    first, second = app.test_client(), app.test_client()
+    first_token = token_in(first.get("/"))
+    second_token = token_in(second.get("/"))  # the same page, from the cache
+
+    assert second_token != first_token
+    switched = second.post("/language", data={"csrf_token": second_token, "language": "fr", "next": "/"})
+    assert switched.status_code == 303
+    assert '<html lang="fr"' in second.get("/").text
+    # A token works only with its own visitor's session.
+    assert first.post("/language", data={"csrf_token": second_token, "language": "fr"}).status_code == 400

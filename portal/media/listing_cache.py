@@ -2,7 +2,8 @@
 
 The catalogue is the same for every visitor who is not logged in, and the
 library changes rarely, so each process keeps the rendered HTML of the most
-asked listings (results and filter choices) and of whole anonymous pages.
+asked listings (results and filter choices) and of whole pages, each
+person's CSRF token filled in as it is sent.
 The library's version is read from the database at most every
 `CATALOGUE_CACHE_SECONDS`, and this process forgets everything at once when
 it adds or removes a video itself; another worker or host sees such a change
@@ -75,13 +76,14 @@ def cached(key: tuple, build: Callable):
     return value
 
 
-def cached_member_page(key: tuple, build: Callable[..., str]) -> str:
-    """A logged-in person's page, the same for everyone but the CSRF token of its forms.
+def cached_page(key: tuple, build: Callable[..., str]) -> str:
+    """A whole page, the same for every visitor (or every logged-in person) but the CSRF token of its forms.
 
     `build(csrf_token=...)` renders the page once with a stand-in for the
-    token; each request gets its own session's token filled in.
+    token; each request gets its own session's token filled in (a visitor's
+    header has a form too, the language switch).
     """
-    page = cached(("member page", *key), lambda: build(csrf_token=lambda: _TOKEN_HOLE))
+    page = cached(key, lambda: build(csrf_token=lambda: _TOKEN_HOLE))
     return page.replace(_TOKEN_HOLE, str(escape(_signed_csrf_token())))
 
 

@@ -39,10 +39,9 @@ def catalogue_page():
     if is_htmx():
         return page()
     # Whole pages: visitors who are not logged in all see the same one, and
-    # logged-in people too but for the CSRF token of the header's log-out form.
-    if current_user.is_authenticated:
-        return listing_cache.cached_member_page((request.full_path,), page)
-    return listing_cache.cached(("page", request.full_path), page)
+    # logged-in people theirs, but for the CSRF token of the header's forms.
+    kind = "member page" if current_user.is_authenticated else "visitor page"
+    return listing_cache.cached_page((kind, request.full_path), page)
 
 
 @blueprint.get("/videos/<id:video_id>")
