@@ -56,7 +56,7 @@ class _Lookup:
                            for process, value in zip(self.processors, row))
 
 
-_LOOKUPS: dict[tuple[str, str], _Lookup] = {}
+_LOOKUPS: dict[tuple[str, str, str], _Lookup] = {}
 
 
 def find(session_token: str, login: str) -> Found | None:
@@ -71,9 +71,10 @@ def find(session_token: str, login: str) -> Found | None:
     """
     engine = db.engine
     dialect = engine.dialect
-    lookup = _LOOKUPS.get((dialect.name, dialect.driver))
+    kind = (dialect.name, dialect.driver, dialect.paramstyle)  # all the compiled text depends on
+    lookup = _LOOKUPS.get(kind)
     if lookup is None:
-        lookup = _LOOKUPS[(dialect.name, dialect.driver)] = _Lookup(dialect)
+        lookup = _LOOKUPS[kind] = _Lookup(dialect)
     connection = cursor = None
     try:
         connection = engine.raw_connection()  # a checkout may connect, and fail as the driver's error too
