@@ -210,10 +210,7 @@ def assert_accessible(page, state_name: str) -> None:
     page.wait_for_load_state("load")
     # Likewise while htmx is still fetching or swapping (the header refreshes after a log-in),
     # its buttons are dimmed on purpose: audit the state once it has settled.
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
-        timeout=STEP_TIMEOUT_MS,
-    )
+    wait_until_settled(page)
     _assert_no_violations(page, f"{state_name} (light)")
     try:
         page.emulate_media(color_scheme="dark")
@@ -221,6 +218,14 @@ def assert_accessible(page, state_name: str) -> None:
     finally:
         page.emulate_media(color_scheme="light")
     assert_no_sideways_scrolling(page, state_name)
+
+
+def wait_until_settled(page) -> None:
+    """Until htmx has no request in flight and no swap unfinished: what the page shows is the answer's."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
+        timeout=STEP_TIMEOUT_MS,
+    )
 
 
 def assert_no_sideways_scrolling(page, state_name: str) -> None:

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_support import (
-    LiveServer, assert_accessible, htmx_ready, let_time_pass, wait_for_code, without_page_scripts,
+    LiveServer, assert_accessible, htmx_ready, let_time_pass, wait_for_code, wait_until_settled,
+    without_page_scripts,
 )
 from conftest import STRONG_PASSWORD
 from portal.extensions import db
@@ -117,6 +118,8 @@ def test_the_too_many_attempts_answer_is_accessible(browser, live_server, app, a
             button = form.get_by_role("button", name="Log in", exact=True)
             with page.expect_response(lambda response: response.request.method == "POST"):
                 click(button) if javascript else button.click()
+            # The answer swapped in, not the error still shown from the try before.
+            wait_until_settled(page) if javascript else page.wait_for_load_state("load")
             too_many = page.get_by_role("heading", name="Too many attempts")
             expect(page.get_by_text("The email or password is not right.").first.or_(too_many)).to_be_visible()
             if javascript and not too_many.count():
