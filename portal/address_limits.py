@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .clock import now
 from .limits import value
-from .extensions import db
+from .extensions import db, insert_or_update
 from .models import AddressCounter, UTCDateTime
 
 
@@ -62,9 +61,8 @@ def reserve(address: str, budget: Budget) -> Reservation:
     """
     moment = now()
     in_window = AddressCounter.window_started_at > moment - timedelta(seconds=value(budget.window))
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     count = db.session.scalar(
-        dialect.insert(AddressCounter)
+        insert_or_update(AddressCounter)
         .values(address=address, kind=budget.kind, count=1, window_started_at=moment)
         .on_conflict_do_update(
             index_elements=["address", "kind"],

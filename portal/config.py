@@ -133,23 +133,22 @@ def load(app, overrides: dict) -> None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].lower().startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     # Failed statements are logged; their parameters (hashes, tokens) must not be.
-    # A pooled connection to a server is checked before use, so a database
-    # restart costs no request (a SQLite file has no server to restart).
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "hide_parameters": True,
-        "pool_pre_ping": not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"),
-        **sqlite_options(app.config),
+        **database_options(app.config),
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
 
 
-def sqlite_options(config) -> dict:
-    """How long SQLite waits for a lock (Python's `timeout` is SQLite's busy timeout)."""
+def database_options(config) -> dict:
+    """A server's pooled connections are checked before use, so a database restart
+    costs no request; a SQLite file has no server, only a lock to wait for
+    (Python's `timeout` is SQLite's busy timeout)."""
     if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return {}
-    return {"connect_args": {"timeout": config["SQLITE_BUSY_TIMEOUT"]}}
+        return {"pool_pre_ping": True}
+    return {"pool_pre_ping": False, "connect_args": {"timeout": config["SQLITE_BUSY_TIMEOUT"]}}
 
 
 def default_sender(site_name: str) -> str:

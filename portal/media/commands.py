@@ -110,13 +110,9 @@ def add_command(files, title, description, recorded, place, tags, transcript, po
             captions=captions,
             captions_lang=captions_lang,
         )
-        # Refuse a file that is not a video, or captions that are not WebVTT, before copying anything.
-        if new.captions:
-            library.check_captions(new.captions, new.captions_lang)
-        for path in new.files:
-            library.probe(path)
+        facts = library.checked(new)  # refused before the progress bar shows, or anything is copied
         with _copy_bar(new.files, "Copying", quiet) as bar:
-            video = library.add_video(new, bar.update)
+            video = library.add_video(new, bar.update, facts)
     except library.LibraryError as error:
         raise click.ClickException(str(error)) from error
     click.echo(_video_url(video))

@@ -45,16 +45,23 @@ class NewVideo:
     captions_lang: str = DEFAULT_LANGUAGE
 
 
-def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None) -> Video:
+def checked(new: NewVideo) -> list[engine.VideoFacts]:
+    """What each file of `new` says, or a `LibraryError` before anything is copied."""
+    _check(new)
+    return [probe(path) for path in new.files]
+
+
+def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None,
+              facts: list[engine.VideoFacts] | None = None) -> Video:
     """Probe the files, copy them into the media root and record the video, or do none of it.
 
     The duration is the longest file's unless `new` gives one; without a
     given poster, stills are taken from the best file. The preview is made
     apart (`make_preview`): it can take minutes, and the video is usable
-    without it.
+    without it. `facts`: what `checked(new)` already found.
     """
-    _check(new)
-    facts = [probe(path) for path in new.files]
+    if facts is None:
+        facts = checked(new)
     try:
         return _record(new, facts, progress)
     except OSError as error:

@@ -11,11 +11,10 @@ import re
 from datetime import timedelta
 
 from flask import abort, current_app, request
-from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.utils import send_file
 
 from ..clock import now
-from ..extensions import db
+from ..extensions import db, insert_or_update
 from ..models import User
 from . import storage, terms
 from .models import Download, DownloadWindow, Rendition
@@ -91,9 +90,8 @@ def _starts_a_download(rendition: Rendition, user: User) -> bool:
     """
     moment = now()
     window_opened_before = moment - timedelta(seconds=current_app.config["DOWNLOAD_RECORD_WINDOW"])
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(DownloadWindow)
+        insert_or_update(DownloadWindow)
         .values(user_id=user.id, rendition_id=rendition.id, counted_at=moment)
         .on_conflict_do_update(
             index_elements=[DownloadWindow.user_id, DownloadWindow.rendition_id],
