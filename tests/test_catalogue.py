@@ -214,3 +214,19 @@ def test_a_cached_visitor_page_carries_each_visitor_s_own_csrf_token(app, librar
     assert '<html lang="fr"' in second.get("/").text
     # A token works only with its own visitor's session.
     assert first.post("/language", data={"csrf_token": second_token, "language": "fr"}).status_code == 400
+
+
+def test_fifty_visitors_at_once_each_get_a_token_of_their_own_session(app, library):
+    """The cached page's token is filled in per request, while other requests fill in theirs."""
+    from helpers import parallel
+
+    app.test_client().get("/")  # the page is in the cache
+
+    def visit():
+        client = app.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+        return token, client.post("/language", data={"csrf_token": token, "language": "fr"}).status_code
+
+    answers = parallel(50, visit)
+    assert [status for _, status in answers] == [303] * 50
+    assert len({token for token, _ in answers}) == 50
