@@ -52,7 +52,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
 
 def _init_extensions(app: Flask) -> None:
-    from .auth import sessions  # noqa: F401  (registers Flask-Login's loaders)
+    from .auth import login_cache, sessions  # noqa: F401  (sessions registers Flask-Login's loaders)
 
     # `extensions.mail`, not `mail`: that name is also the `portal.mail` package.
     for extension in (extensions.db, extensions.csrf, extensions.mail, extensions.limiter, extensions.login_manager,
@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
                                 include_object=belongs_to_models)
     app.teardown_appcontext(_end_session_even_if_the_database_went_away)
+    login_cache.install(app)
 
 
 def _end_session_even_if_the_database_went_away(exception) -> None:

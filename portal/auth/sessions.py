@@ -18,7 +18,7 @@ from ..extensions import db, login_manager
 from ..htmx import current_page
 from ..models import LoginSession, User
 from ..navigation import NEXT_KEY, safe_next
-from . import signed_in
+from . import login_cache, signed_in
 from .signed_in import SignedIn
 
 LOGIN_KEY = "login"
@@ -36,9 +36,12 @@ def load_user(session_token: str) -> SignedIn | None:
         return None
     g.login_session_id = found.login_session_id
     if found.login_last_seen_at is None or now() - found.login_last_seen_at > LAST_SEEN_PRECISION:
+        seen = now()
         db.session.execute(update(LoginSession).where(LoginSession.id == found.login_session_id)
-                           .values(last_seen_at=now()))
+                           .values(last_seen_at=seen).execution_options(**{login_cache.UNAFFECTED: True}))
         db.session.commit()
+        found = found._replace(login_last_seen_at=seen)
+        signed_in.remember_seen(session_token, login, found)
     return SignedIn(found)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from ..models import AccountFacts, LoginSession, User
+from . import login_cache
 
 _USERS = User.__table__
 _LOGINS = LoginSession.__table__
@@ -60,6 +61,21 @@ _LOOKUPS: dict[tuple[str, str, str], _Lookup] = {}
 
 
 def find(session_token: str, login: str) -> Found | None:
+    """`_query`'s answer, from this process's memory while no account or login has changed."""
+    cache = login_cache.current()
+    if cache is None:
+        return _query(session_token, login)
+    return cache.found((session_token, login), lambda: _query(session_token, login))
+
+
+def remember_seen(session_token: str, login: str, found: Found) -> None:
+    """The lookup's answer with the last-seen time just written."""
+    cache = login_cache.current()
+    if cache is not None:
+        cache.replace((session_token, login), found)
+
+
+def _query(session_token: str, login: str) -> Found | None:
     """The account whose session token this is, with its login session `login`, if both stand.
 
     None when the password changed since (the token was replaced), the
