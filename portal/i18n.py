@@ -35,13 +35,17 @@ def _supported(language: str | None) -> str | None:
     return language if language in SUPPORTED else None
 
 
-def select_language() -> str:
+# Parsed once: Flask-Babel parses a code the selector returns on every request (a Locale it keeps as it is).
+LOCALES = {code: Locale.parse(code) for code in SUPPORTED}
+
+
+def select_language() -> Locale:
     """Flask-Babel's locale selector (outside a request, as in a command: English)."""
     if not has_request_context():
-        return DEFAULT
+        return LOCALES[DEFAULT]
     account_language = current_user.language if current_user.is_authenticated else None
-    return (_supported(request.cookies.get(COOKIE)) or _supported(account_language)
-            or request.accept_languages.best_match(SUPPORTED) or DEFAULT)
+    return LOCALES[_supported(request.cookies.get(COOKIE)) or _supported(account_language)
+                   or request.accept_languages.best_match(SUPPORTED) or DEFAULT]
 
 
 def current_language() -> str:

@@ -7,11 +7,14 @@ an advisory lock (PostgreSQL) lets one process do it while the others wait.
 A SQLite database file is private to the portal's user, like the secret key.
 """
 import fcntl
+import functools
 import os
 from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 
@@ -26,10 +29,24 @@ def create_schema(app) -> None:
         _make_sqlite_file_private()
     with app.app_context(), _schema_lock(app):
         if inspect(db.engine).has_table("users"):
-            flask_migrate.upgrade()
+            if not _at_the_newest_revision(app):
+                flask_migrate.upgrade()
         else:
             _create_all()
             flask_migrate.stamp()
+
+
+def _at_the_newest_revision(app) -> bool:
+    """Whether the database is stamped with every head of `migrations/` (as on most starts)."""
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == _heads(app.extensions["migrate"].directory)
+
+
+@functools.cache
+def _heads(directory: str) -> frozenset[str]:
+    """Read once per process: Alembic loads every migration script to find them."""
+    return frozenset(ScriptDirectory(directory).get_heads())
 
 
 def _make_sqlite_file_private() -> None:

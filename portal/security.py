@@ -50,6 +50,9 @@ SECURITY_HEADERS = (
 )
 
 
+PAGE_VARY = ("HX-Request", *i18n.VARY)
+
+
 def add_security_headers(response):
     headers = response.headers
     # A view may have set its own. Read the names once: `setdefault` per
@@ -63,8 +66,11 @@ def add_security_headers(response):
         if "cache-control" not in present:
             headers.add("Cache-Control", "no-store")
         # What a page depends on besides its address: a fragment for htmx, and its language.
-        # One update: each use of `response.vary` parses and writes the header again.
-        response.vary.update(("HX-Request", *i18n.VARY))
+        # Merged only with a view's own (`response.vary` parses and writes the header again).
+        if "vary" in present:
+            response.vary.update(PAGE_VARY)
+        else:
+            headers.add("Vary", ", ".join(PAGE_VARY))
     return response
 
 

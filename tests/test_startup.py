@@ -135,3 +135,21 @@ def test_an_existing_sqlite_database_readable_by_others_is_made_private(tmp_path
         assert file_modes(tmp_path, "shared.sqlite3") == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
         db.session.rollback()
         db.engine.dispose()
+
+
+def test_a_database_one_migration_behind_is_upgraded_when_the_portal_starts(tmp_path):
+    """The next start finds an older schema (a restored backup, an upgrade of the code) and migrates it."""
+    import flask_migrate
+    from sqlalchemy import inspect
+
+    from portal import create_app
+    from portal.extensions import db
+
+    settings = {"MAIL_WORKER": False, "SECRET_KEY": "test"}
+    with create_app(settings, instance_path=str(tmp_path)).app_context():
+        flask_migrate.downgrade(revision="-1")
+        assert "language" not in {column["name"] for column in inspect(db.engine).get_columns("users")}
+        db.engine.dispose()
+    with create_app(settings, instance_path=str(tmp_path)).app_context():
+        assert "language" in {column["name"] for column in inspect(db.engine).get_columns("users")}
+        db.engine.dispose()
