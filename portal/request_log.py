@@ -11,7 +11,7 @@ so a person's report, nginx's log and the portal's log meet on it.
 import json
 import logging
 import re
-import secrets
+import random
 import time
 from datetime import datetime, timezone
 
@@ -30,10 +30,15 @@ def is_safe_id(value: str) -> bool:
 
 
 def request_id() -> str:
-    """This request's id, made once (the first caller may be another extension's hook)."""
+    """This request's id, made once (the first caller may be another extension's hook).
+
+    An id names a request; it guards nothing, so it needs to be unique, not
+    unguessable: `random` (reseeded in each forked worker) rather than the
+    system's generator, whose call hands Python's lock to another thread.
+    """
     if "request_id" not in g:
         incoming = request.headers.get(HEADER, "")
-        g.request_id = incoming if is_safe_id(incoming) else secrets.token_hex(8)
+        g.request_id = incoming if is_safe_id(incoming) else f"{random.getrandbits(64):016x}"
     return g.request_id
 
 

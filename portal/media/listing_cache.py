@@ -45,7 +45,10 @@ class _Cache:
 
 
 def _cache() -> _Cache:
-    return current_app.extensions.setdefault("listing_cache", _Cache())
+    cache = current_app.extensions.get("listing_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("listing_cache", _Cache())
+    return cache
 
 
 def library_version() -> tuple:
