@@ -3,18 +3,35 @@
 Two apps on one database stand for two gunicorn workers: each keeps its own
 memory, and they share only the database and the small file beside it.
 """
+import os
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
+from flask import Flask
 
 from conftest import STRONG_PASSWORD, Visitor, test_settings
 from portal import create_app
+from portal.auth import login_cache
 from portal.extensions import db
 
 
+# The ways an admin may write the database's address: each process must find the same file beside it.
+ADDRESSES = {
+    "path": lambda folder: f"sqlite:///{folder / 'portal.sqlite3'}",
+    "sqlite uri": lambda folder: f"sqlite:///file:{folder / 'portal.sqlite3'}?uri=true",
+    "relative to the instance folder": lambda folder: "sqlite:///portal.sqlite3",
+}
+
+
+@pytest.fixture(params=ADDRESSES)
+def settings(request, tmp_path):
+    return {"SQLALCHEMY_DATABASE_URI": ADDRESSES[request.param](tmp_path)}
+
+
 @pytest.fixture
-def other_worker(app, tmp_path, inbox, clock):
-    worker = create_app(test_settings(tmp_path, inbox.port), instance_path=str(tmp_path / "instance"))
+def other_worker(app, tmp_path, inbox, clock, settings):
+    worker = create_app(test_settings(tmp_path, inbox.port, **settings), instance_path=str(tmp_path / "instance"))
     worker.extensions["clock"] = clock
     yield worker
     with worker.app_context():
@@ -58,9 +75,32 @@ def test_a_language_chosen_in_one_browser_reaches_the_other_at_once(verified, el
     assert '<html lang="fr"' in elsewhere.client.get("/").text
 
 
-def test_an_account_disabled_outside_the_portal_is_logged_out_within_a_minute(tmp_path, elsewhere, clock):
+def test_an_account_disabled_outside_the_portal_is_logged_out_within_a_minute(app, elsewhere, clock):
     """An admin's own SQL writes no note to the other processes: what they remember lasts a minute at most."""
-    with sqlite3.connect(tmp_path / "portal.sqlite3") as connection:
+    with app.app_context():
+        database = db.engine.url.database
+    with sqlite3.connect(database, uri=database.startswith("file:")) as connection:
         connection.execute("UPDATE users SET disabled_at = '2026-11-24 12:00:00'")
     clock.advance(61)
     assert "Log out" not in elsewhere.client.get("/_header").text
+
+
+def test_the_shared_file_lies_beside_the_database_whatever_the_folder_the_process_started_in(
+        app, other_worker):
+    with app.app_context():
+        database = db.engine.url.database.removeprefix("file:")
+    assert os.path.exists(database + "-logins")
+    assert not os.path.exists("portal.sqlite3-logins")  # not in the folder the test runs in
+
+
+def test_a_lookup_that_finished_late_does_not_put_back_what_a_newer_one_replaced():
+    """Two requests of one browser at once: the first writes its last-seen time after the second found newer facts."""
+    cache = login_cache.LoginCache(login_cache.SharedGeneration(None))
+    key = ("token", "login")
+    with Flask(__name__).app_context() as context:
+        context.app.extensions["clock"] = lambda: datetime(2026, 11, 24, tzinfo=UTC)
+        older = cache.found(key, lambda: {"language": "en"})
+        cache.generation.change()  # another process changed the account
+        newer = cache.found(key, lambda: {"language": "fr"})
+        cache.replace(key, older, {"language": "en", "seen": "now"})
+        assert cache.found(key, lambda: None) is newer

@@ -22,6 +22,7 @@ import secrets
 from datetime import timedelta
 from itertools import chain
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from typing import Callable
 
 from flask import Flask, current_app, has_app_context
@@ -53,6 +54,8 @@ class SharedGeneration:
         try:
             if os.fstat(descriptor).st_size < 8:
                 os.ftruncate(descriptor, 8)
+            if os.fstat(descriptor).st_uid == os.geteuid():
+                os.fchmod(descriptor, 0o600)  # private to the portal's user, like the database
             self._map = mmap.mmap(descriptor, 8)
         finally:
             os.close(descriptor)
@@ -82,10 +85,14 @@ class LoginCache:
             self.entries[key] = (generation, now() + MAX_AGE, result)
         return result
 
-    def replace(self, key: tuple, result) -> None:
-        """This process wrote what changes nothing for the others (the last-seen time)."""
+    def replace(self, key: tuple, served, result) -> None:
+        """This process wrote what changes nothing for the others (the last-seen time) of what it `served`.
+
+        Only while `served` is still what is kept: a parallel request may meanwhile
+        have found and kept a newer answer, which an older one must not overwrite.
+        """
         entry = self.entries.get(key)
-        if entry is not None:
+        if entry is not None and entry[2] is served:
             self.entries[key] = (entry[0], entry[1], result)
 
 
@@ -94,12 +101,19 @@ def current() -> LoginCache | None:
 
 
 def _generation_file(app: Flask) -> Path | None:
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    """Beside the SQLite file the engine opens; None for a database of this process alone."""
+    with app.app_context():
+        url = db.engine.url  # Flask-SQLAlchemy has made a relative path absolute, in the instance folder
     if url.get_backend_name() != "sqlite":
         return Path(app.instance_path) / "logins.generation"
-    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-        return None  # a database of this process alone
-    return Path(url.database + "-logins")
+    database = url.database or ""
+    if url.query.get("uri") and database.startswith("file:"):  # SQLite's URI form, `file:/path?mode=…`
+        if url.query.get("mode") == "memory":
+            return None
+        database = unquote(urlsplit(database).path)
+    if database in ("", ":memory:"):
+        return None
+    return Path(database + "-logins").absolute()
 
 
 def _enabled(app: Flask) -> bool:

@@ -40,8 +40,8 @@ def load_user(session_token: str) -> SignedIn | None:
         db.session.execute(update(LoginSession).where(LoginSession.id == found.login_session_id)
                            .values(last_seen_at=seen).execution_options(**{login_cache.UNAFFECTED: True}))
         db.session.commit()
-        found = found._replace(login_last_seen_at=seen)
-        signed_in.remember_seen(session_token, login, found)
+        served, found = found, found._replace(login_last_seen_at=seen)
+        signed_in.remember_seen(session_token, login, served, found)
     return SignedIn(found)
 
 

@@ -68,11 +68,11 @@ def find(session_token: str, login: str) -> Found | None:
     return cache.found((session_token, login), lambda: _query(session_token, login))
 
 
-def remember_seen(session_token: str, login: str, found: Found) -> None:
-    """The lookup's answer with the last-seen time just written."""
+def remember_seen(session_token: str, login: str, served: Found, found: Found) -> None:
+    """The lookup's answer `served` with the last-seen time just written."""
     cache = login_cache.current()
     if cache is not None:
-        cache.replace((session_token, login), found)
+        cache.replace((session_token, login), served, found)
 
 
 def _query(session_token: str, login: str) -> Found | None:
