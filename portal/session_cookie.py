@@ -37,7 +37,17 @@ class RememberingSerializer(URLSafeTimedSerializer):
             if len(self.opened) >= SIZE:
                 self.opened.clear()
             opened = self.opened[s] = (signed_at.timestamp(), value)
-        return copy.deepcopy(opened[1])  # the session is changed in place; what was kept must not be
+        return _copy(opened[1])  # the session is changed in place; what was kept must not be
+
+
+# Values that cannot be changed in place: a session holding only these is copied shallowly.
+_IMMUTABLE = frozenset({str, bool, int, float, type(None)})
+
+
+def _copy(value):
+    if type(value) is dict and all(type(item) in _IMMUTABLE for item in value.values()):
+        return dict(value)
+    return copy.deepcopy(value)
 
 
 class SessionCookies(SecureCookieSessionInterface):
