@@ -34,6 +34,7 @@ def login_limit() -> str:
 
 # Limits that count every request, whatever its method, if an admin sets them.
 EVERY_REQUEST_LIMITS = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def no_limit_applies() -> bool:
@@ -46,9 +47,6 @@ def no_limit_applies() -> bool:
     request (`PORTAL_RATELIMIT_DEFAULT`, ...) still count reads.
     """
     return request.method in READS and not every_request_counts(current_app)
-
-
-READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def every_request_counts(app) -> bool:
@@ -68,6 +66,7 @@ def skip_the_limiter_when_no_limit_applies(app, limiter) -> None:
     """
     if every_request_counts(app):
         return
+
     def bound_to_the_limiter(hook) -> bool:
         return getattr(hook, "__self__", None) is limiter or (isinstance(hook, partial) and hook.args == (limiter,))
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import socket
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import jinja2
@@ -225,14 +226,24 @@ def migrated_database(tmp_path_factory):
     return database
 
 
-@pytest.fixture
-def app(tmp_path, inbox, clock, settings, migrated_database):
-    shutil.copyfile(migrated_database, tmp_path / "portal.sqlite3")
+@contextmanager
+def running_portal(tmp_path, inbox, clock, **settings):
+    """A portal on the test's folder and database, on the test's clock; its connections closed after.
+
+    A second one on the same folder stands for another worker process.
+    """
     app = create_app(test_settings(tmp_path, inbox.port, **settings), instance_path=str(tmp_path / "instance"))
     app.extensions["clock"] = clock
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, inbox, clock, settings, migrated_database):
+    shutil.copyfile(migrated_database, tmp_path / "portal.sqlite3")
+    with running_portal(tmp_path, inbox, clock, **settings) as app:
+        yield app
 
 
 @pytest.fixture

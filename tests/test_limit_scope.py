@@ -4,10 +4,9 @@ import shutil
 import pytest
 from flask_limiter.util import get_qualified_name
 
-from portal import create_app
 from portal.extensions import limiter
 
-from conftest import test_settings
+from conftest import running_portal
 
 
 def test_every_limit_the_portal_declares_counts_posts_only(app):
@@ -40,11 +39,11 @@ def forget_limits_for_every_request():
 
 @pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
 @pytest.mark.usefixtures("forget_limits_for_every_request")
-def test_a_limit_the_admin_sets_for_every_request_counts_pages_too(tmp_path, inbox, setting, migrated_database):
+def test_a_limit_the_admin_sets_for_every_request_counts_pages_too(tmp_path, inbox, clock, setting,
+                                                                   migrated_database):
     shutil.copyfile(migrated_database, tmp_path / "portal.sqlite3")
-    app = create_app(test_settings(tmp_path, inbox.port, **{setting: "2 per minute"}),
-                     instance_path=str(tmp_path / "instance"))
-    client = app.test_client()
-    statuses = [client.get("/").status_code for _ in range(3)]
-    assert statuses == [200, 200, 429]
-    assert "Too many" in client.get("/").text
+    with running_portal(tmp_path, inbox, clock, **{setting: "2 per minute"}) as app:
+        client = app.test_client()
+        statuses = [client.get("/").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        assert "Too many" in client.get("/").text

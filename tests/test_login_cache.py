@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 
-from conftest import STRONG_PASSWORD, Visitor, test_settings
-from portal import create_app
+from conftest import STRONG_PASSWORD, Visitor, running_portal
 from portal.auth import login_cache
 from portal.extensions import db
 
@@ -31,11 +30,8 @@ def settings(request, tmp_path):
 
 @pytest.fixture
 def other_worker(app, tmp_path, inbox, clock, settings):
-    worker = create_app(test_settings(tmp_path, inbox.port, **settings), instance_path=str(tmp_path / "instance"))
-    worker.extensions["clock"] = clock
-    yield worker
-    with worker.app_context():
-        db.engine.dispose()
+    with running_portal(tmp_path, inbox, clock, **settings) as worker:
+        yield worker
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from typing import Callable
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL
 
 from ..clock import now
 from ..extensions import db
@@ -100,12 +100,10 @@ def current() -> LoginCache | None:
     return current_app.extensions.get(EXTENSION)
 
 
-def _generation_file(app: Flask) -> Path | None:
+def _generation_file(url: URL, instance_path: str) -> Path | None:
     """Beside the SQLite file the engine opens; None for a database of this process alone."""
-    with app.app_context():
-        url = db.engine.url  # Flask-SQLAlchemy has made a relative path absolute, in the instance folder
     if url.get_backend_name() != "sqlite":
-        return Path(app.instance_path) / "logins.generation"
+        return Path(instance_path) / "logins.generation"
     database = url.database or ""
     if url.query.get("uri") and database.startswith("file:"):  # SQLite's URI form, `file:/path?mode=…`
         if url.query.get("mode") == "memory":
@@ -114,13 +112,6 @@ def _generation_file(app: Flask) -> Path | None:
     if database in ("", ":memory:"):
         return None
     return Path(database + "-logins").absolute()
-
-
-def _enabled(app: Flask) -> bool:
-    setting = app.config["LOGIN_CACHE"]
-    if setting is None:
-        return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "sqlite"
-    return bool(setting)
 
 
 def _note_statement(state) -> None:
@@ -146,8 +137,12 @@ def _forget_the_note(session, *args) -> None:
 
 
 def install(app: Flask) -> None:
-    if _enabled(app):
-        app.extensions[EXTENSION] = LoginCache(SharedGeneration(_generation_file(app)))
+    with app.app_context():
+        url = db.engine.url  # Flask-SQLAlchemy has made a relative path absolute, in the instance folder
+    setting = app.config["LOGIN_CACHE"]
+    on = url.get_backend_name() == "sqlite" if setting is None else bool(setting)  # None: with SQLite only
+    if on:
+        app.extensions[EXTENSION] = LoginCache(SharedGeneration(_generation_file(url, app.instance_path)))
     if not event.contains(db.session, "after_commit", _tell_every_process):
         event.listen(db.session, "do_orm_execute", _note_statement)
         event.listen(db.session, "after_flush", _note_flush)
