@@ -100,3 +100,18 @@ def test_a_lookup_that_finished_late_does_not_put_back_what_a_newer_one_replaced
         newer = cache.found(key, lambda: {"language": "fr"})
         cache.replace(key, older, {"language": "en", "seen": "now"})
         assert cache.found(key, lambda: None) is newer
+
+
+def test_fifty_requests_at_once_before_and_after_a_password_change_elsewhere(verified, elsewhere):
+    """Fifty requests of the other browser at once fill and read the other worker's memory together;
+    once the new password is saved, fifty more at once all find the session ended."""
+    from helpers import parallel
+
+    def logged_in() -> bool:
+        return "Log out" in elsewhere.client.get("/_header").text
+
+    assert parallel(50, logged_in) == [True] * 50
+    verified.post("/account/password", {"current_password": STRONG_PASSWORD,
+                                        "password": "Another-Horse-43", "confirm": "Another-Horse-43"},
+                  form_url="/account/password")
+    assert parallel(50, logged_in) == [False] * 50
