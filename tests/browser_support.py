@@ -1,6 +1,7 @@
 """Helpers for the browser tests: the chromium to drive, a live server, mail,
 htmx readiness and a watch for Content-Security-Policy violations."""
 import os
+import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -8,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from conftest import code_in, free_port
 from helpers import SHUTDOWN_POLL
@@ -38,12 +39,43 @@ def require_chromium() -> None:
         unavailable(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
 
 
+# Every live server of this test process listens here (while the port is free), so
+# that a browser context made for one test's server serves the next (`ReusedContexts`).
+LIVE_PORT = free_port()
+
+
+class _ClosingServer(ThreadedWSGIServer):
+    """Werkzeug's threaded server, which also ends the connections it accepted when it closes:
+    a browser's kept-alive connection must not reach this app from the next test."""
+
+    def __init__(self, port: int, app):
+        self.connections = set()
+        super().__init__("127.0.0.1", port, app, WSGIRequestHandler)
+
+    def get_request(self):
+        connection, address = super().get_request()
+        self.connections.add(connection)
+        return connection, address
+
+    def server_close(self):
+        super().server_close()
+        for connection in self.connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed by its handler
+                pass
+
+
 class LiveServer:
-    """The app served by werkzeug on a free local port, in a thread (and axe-core beside it, see `axe_violations`)."""
+    """The app served by werkzeug on LIVE_PORT (another if taken), in a thread, and axe-core beside it
+    (see `axe_violations`)."""
 
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", free_port(), with_axe(app), threaded=True)
+        try:
+            self.server = _ClosingServer(LIVE_PORT, with_axe(app))
+        except OSError:  # another process took the port between two tests
+            self.server = _ClosingServer(free_port(), with_axe(app))
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL},
                                        name="live-server", daemon=True)
@@ -59,6 +91,50 @@ class LiveServer:
         worker = self.app.extensions.get("mail_worker")
         if worker is not None:
             worker.stop()
+
+
+class ReusedContexts:
+    """Browser contexts handed from one test to the next, one per live server address and options.
+
+    The first page of a new context costs chromium about a quarter of a
+    second of CPU (a profile's services are built for it): a tenth of the
+    browser tests' time. Each test still gets a page of its own, and no
+    cookie of an earlier test; its live server has the same address
+    (LIVE_PORT), so `base_url` holds. A context whose clock a test installed
+    (`install_clock`) is closed instead: the clock cannot be taken back.
+    """
+
+    def __init__(self):
+        self.idle = {}
+        self.spent = set()
+
+    def take(self, browser, base_url: str, init_script: str, **options):
+        key = (id(browser), base_url, repr(sorted(options.items())))
+        context = self.idle.pop(key, None)
+        if context is None:
+            context = browser.new_context(base_url=base_url, **options)
+            context.set_default_timeout(STEP_TIMEOUT_MS)
+            context.add_init_script(init_script)
+        return context, key
+
+    def give_back(self, context, key) -> None:
+        if context in self.spent:
+            self.spent.discard(context)
+            context.close()
+            return
+        for page in context.pages:
+            page.close()
+        context.clear_cookies()
+        self.idle[key] = context
+
+
+CONTEXTS = ReusedContexts()
+
+
+def install_clock(page) -> None:
+    """`page.clock.install()`; the page's context then ends with the test (see `ReusedContexts`)."""
+    page.clock.install()
+    CONTEXTS.spent.add(page.context)
 
 
 class RunningClock:

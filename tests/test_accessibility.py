@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_support import (
-    LiveServer, assert_accessible, htmx_ready, let_time_pass, wait_for_code, wait_until_settled,
+    LiveServer, assert_accessible, htmx_ready, install_clock, let_time_pass, wait_for_code, wait_until_settled,
     without_page_scripts,
 )
 from conftest import STRONG_PASSWORD
@@ -132,7 +132,7 @@ def test_the_too_many_attempts_answer_is_accessible(browser, live_server, app, a
 
 def test_registration_dialog_states_are_accessible(browser, live_server, app, inbox):
     with browser_page(browser, live_server, True) as (page, _):
-        page.clock.install()
+        install_clock(page)
         page.goto("/")
         dialog = open_from_header(page, "Create an account", "Create an account")
         assert_accessible(page, "register dialog, empty")

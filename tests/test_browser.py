@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_support import (
-    STEP_TIMEOUT_MS, WATCH_HTMX, ConsoleWatch, LiveServer, RunningClock, htmx_ready, is_announced, let_time_pass,
-    wait_for_code,
+    CONTEXTS, WATCH_HTMX, ConsoleWatch, LiveServer, RunningClock, htmx_ready, install_clock, is_announced,
+    let_time_pass, wait_for_code,
 )
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
 from conftest import test_settings as app_settings
@@ -40,7 +40,7 @@ WEAK_PASSWORD = "short pass"
 def browser_app(tmp_path, inbox, **settings):
     """An app with its mail worker on, on real time (which a test may move on: `let_time_pass`)."""
     app = create_app(
-        app_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2, **settings),
+        app_settings(tmp_path, inbox.port, MAIL_WORKER=True, **settings),
         instance_path=str(tmp_path / "instance"),
     )
     app.extensions["clock"] = RunningClock()
@@ -63,14 +63,12 @@ def live_server(app):
 
 @contextmanager
 def browse(browser, live_server, **options):
-    """A fresh context and page on the live server, and a watch on what the browser reports."""
-    context = browser.new_context(base_url=live_server.url, **options)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.add_init_script(WATCH_HTMX)
+    """A fresh page, without cookies, on the live server, and a watch on what the browser reports."""
+    context, key = CONTEXTS.take(browser, live_server.url, WATCH_HTMX, **options)
     page = context.new_page()
     watch = ConsoleWatch(page)
     yield page, watch
-    context.close()
+    CONTEXTS.give_back(context, key)
     assert watch.problems() == [], "the browser reported a CSP violation, a script error or a server error"
 
 
@@ -592,7 +590,7 @@ def test_without_javascript_registering_again_leads_back_to_the_code_in_the_inbo
 
 def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, page, inbox):
     app.config["CODE_RESEND_COOLDOWN"] = 3
-    page.clock.install()
+    install_clock(page)
     visit(page, "/")
     dialog = open_from_header(page, "Create an account", "Create an account")
     fill_registration(dialog)
