@@ -2,7 +2,9 @@
 
 `instance/pages/<name>.md` is Markdown with raw HTML turned off (any tag in it
 shows as text); `instance/pages/<name>.html` is the admin's own HTML, used as
-written (the CSP still stops any script in it). With neither, the default in
+written (the CSP still stops any script in it). A file for one language,
+`<name>.fr.md` or `<name>.fr.html`, is shown to readers in that language
+before a file without one. With none, the default in
 `templates/pages/default_<name>.md` (or its translation, `default_<name>.fr.md`)
 is rendered with the portal's settings.
 """
@@ -45,19 +47,20 @@ def markdown_to_html(source: str) -> Markup:
 
 
 def page_body(name: str) -> Markup:
-    """The HTML of page `name` (a key of PAGES)."""
+    """The HTML of page `name` (a key of PAGES), in the request's language where there is one."""
     folder = Path(current_app.instance_path) / "pages"
-    for suffix in SUFFIXES:
-        path = folder / f"{name}{suffix}"
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        if path.is_file():
-            return _render_file(str(path), stat.st_mtime_ns, stat.st_size)
+    language = current_language()
+    for stem in (f"{name}.{language}", name):
+        for suffix in SUFFIXES:
+            path = folder / f"{stem}{suffix}"
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if path.is_file():
+                return _render_file(str(path), stat.st_mtime_ns, stat.st_size)
     # The default in the request's language (`default_<name>.fr.md`), else the English one.
-    return markdown_to_html(render_template([f"pages/default_{name}.{current_language()}.md",
-                                             f"pages/default_{name}.md"]))
+    return markdown_to_html(render_template([f"pages/default_{name}.{language}.md", f"pages/default_{name}.md"]))
 
 
 @lru_cache(maxsize=32)

@@ -119,6 +119,21 @@ def test_an_html_file_is_the_admins_own_html(app):
     assert "without JavaScript" not in text
 
 
+def test_an_admin_s_page_in_the_reader_s_language_is_shown_to_that_reader(app):
+    write_instance_file(app, "pages/privacy.md", "We are **Example News**.\n")
+    write_instance_file(app, "pages/privacy.fr.html", "<p>Nous sommes <em>Example News</em>.</p>")
+    client = app.test_client()
+    french = client.get("/privacy", headers={"Accept-Language": "fr"}).text
+    assert "<p>Nous sommes <em>Example News</em>.</p>" in french and "We are" not in french
+    english = client.get("/privacy", headers={"Accept-Language": "en"}).text
+    assert "<strong>Example News</strong>" in english and "Nous sommes" not in english
+    # A page written in English only: a French reader gets the portal's own text, in French.
+    write_instance_file(app, "pages/contact.en.md", "Write to us.\n")
+    assert "Write to us." in client.get("/contact").text
+    french_contact = client.get("/contact", headers={"Accept-Language": "fr"}).text
+    assert "Write to us." not in french_contact and "n’a pas encore publié d’adresse de contact" in french_contact
+
+
 def test_a_changed_file_shows_at_once(app):
     path = write_instance_file(app, "pages/contact.md", "Call us.\n")
     client = app.test_client()
