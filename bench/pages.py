@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pages.py
     BENCH_SECONDS=3 BENCH_ROUNDS=7 BENCH_VIDEOS=500 .venv/bin/python bench/pages.py
+    BENCH_PAGES="catalogue, logged in;catalogue" .venv/bin/python bench/pages.py   # only these, in this order
 
 Needs wrk (Debian's package). Both apps run under the same gunicorn settings
 (this repository's gunicorn.conf.py, 2 workers); runs alternate, portal then
@@ -114,9 +115,11 @@ def main() -> None:
             visitor = visitor_cookie(f"http://127.0.0.1:{portal_port}")
             member = log_in(f"http://127.0.0.1:{portal_port}")
             # Browsers send their cookie back; a first visit (or a crawler) has none, and is given one.
-            pages = (("catalogue", "/", visitor), ("search", "/?q=maritime+secu", visitor),
-                     ("catalogue, first visit", "/", None), ("catalogue, logged in", "/", member))
-            for name, path, session in pages:
+            pages = {"catalogue": ("/", visitor), "search": ("/?q=maritime+secu", visitor),
+                     "catalogue, first visit": ("/", None), "catalogue, logged in": ("/", member)}
+            chosen = os.environ.get("BENCH_PAGES")
+            for name in chosen.split(";") if chosen else pages:
+                path, session = pages[name]
                 ratios, cpu_ratios = [], []
                 for _ in range(rounds):
                     rate, cpu = run_wrk(portal, f"http://127.0.0.1:{portal_port}{path}", seconds, session)
