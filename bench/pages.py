@@ -7,8 +7,9 @@
 Needs wrk (Debian's package). Both apps run under the same gunicorn settings
 (this repository's gunicorn.conf.py, 2 workers); runs alternate, portal then
 bare, and each pair gives a ratio; the median ratio is printed. Many short
-pairs rather than a few long ones: on a shared machine the rate of the same
-server swings by half from one run to the next.
+pairs rather than a few long ones, and each round measures every page once:
+on a shared machine the rate of the same server swings by half from one
+minute to the next.
 
 Beside requests per second, the CPU time the workers used per request is
 read from /proc, and printed as the same kind of ratio (bare Flask's CPU per
@@ -118,17 +119,22 @@ def main() -> None:
             pages = {"catalogue": ("/", visitor), "search": ("/?q=maritime+secu", visitor),
                      "catalogue, first visit": ("/", None), "catalogue, logged in": ("/", member)}
             chosen = os.environ.get("BENCH_PAGES")
-            for name in chosen.split(";") if chosen else pages:
-                path, session = pages[name]
-                ratios, cpu_ratios = [], []
-                for _ in range(rounds):
+            names = chosen.split(";") if chosen else list(pages)
+            ratios = {name: [] for name in names}
+            cpu_ratios = {name: [] for name in names}
+            # Round by round, every page once: each page's pairs spread over the whole run,
+            # so a slow minute of the machine weighs on every page alike.
+            for _ in range(rounds):
+                for name in names:
+                    path, session = pages[name]
                     rate, cpu = run_wrk(portal, f"http://127.0.0.1:{portal_port}{path}", seconds, session)
                     bare_rate, bare_cpu = run_wrk(bare, f"http://127.0.0.1:{bare_port}/", seconds)
-                    ratios.append(rate / bare_rate)
-                    cpu_ratios.append(bare_cpu / cpu)
+                    ratios[name].append(rate / bare_rate)
+                    cpu_ratios[name].append(bare_cpu / cpu)
                     print(f"  {name}: {rate:.0f} {bare_rate:.0f} requests/s, {cpu:.0f} {bare_cpu:.0f} µs")
-                print(f"{name} page / bare Flask route: {median(ratios):.3f}  (target >= 0.4); "
-                      f"by CPU per request: {median(cpu_ratios):.3f}")
+            for name in names:
+                print(f"{name} page / bare Flask route: {median(ratios[name]):.3f}  (target >= 0.4); "
+                      f"by CPU per request: {median(cpu_ratios[name]):.3f}")
 
 
 if __name__ == "__main__":
