@@ -16,12 +16,10 @@ from browser_support import (
     CONTEXTS, WATCH_HTMX, ConsoleWatch, LiveServer, RunningClock, htmx_ready, install_clock, is_announced,
     let_time_pass, wait_for_code,
 )
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, create_account
 from conftest import test_settings as app_settings
 from portal import create_app, passwords
-from portal.clock import now
 from portal.extensions import db
-from portal.models import User
 
 try:
     from playwright.sync_api import expect
@@ -92,17 +90,7 @@ def page_without_js(browser, live_server):
 @pytest.fixture
 def ada(app):
     """A verified account, made directly in the database."""
-    with app.app_context():
-        db.session.add(
-            User(
-                email=ADA,
-                full_name="Ada Lovelace",
-                password_hash=passwords.hash_password(STRONG_PASSWORD),
-                verified_at=now(),
-            )
-        )
-        db.session.commit()
-    return ADA
+    return create_account(app, ADA)
 
 
 # --- what a person sees and does ----------------------------------------------
@@ -525,10 +513,7 @@ def test_my_account_at_320_pixels_wraps_a_long_address_and_name_instead_of_scrol
     address = "augusta.ada.king-noel.countess.of.lovelace@analytical-engines.example"
     name = "Augusta-Ada-King-Noel-Countess-of-Lovelace-née-Byron-of-London"
     assert len(address) >= 60 and len(name) >= 60
-    with app.app_context():
-        db.session.add(User(email=address, full_name=name, verified_at=now(),
-                            password_hash=passwords.hash_password(STRONG_PASSWORD)))
-        db.session.commit()
+    create_account(app, address, name=name)
     with browse(browser, live_server, viewport={"width": 320, "height": 640}) as (page, _):
         page.goto("/login")
         fill_log_in(page.locator("main"), address)

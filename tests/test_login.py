@@ -9,7 +9,7 @@ from portal import passwords
 from portal.extensions import db
 from portal.models import User
 
-from conftest import STRONG_PASSWORD, Visitor, code_in
+from conftest import STRONG_PASSWORD, Visitor, code_in, create_account
 
 WRONG = "The email or password is not right."
 
@@ -63,11 +63,7 @@ def test_after_logging_in_the_person_is_back_on_their_page(app, registered):
 )
 def test_next_is_only_ever_a_local_path(app, target):
     visitor = Visitor(app.test_client(), htmx=False)
-    with app.app_context():
-        db.session.add(User(email="ada@example.org", full_name="Ada",
-                            password_hash=passwords.hash_password(STRONG_PASSWORD)))
-        db.session.scalar(select(User)).verified_at = app.extensions["clock"]()
-        db.session.commit()
+    create_account(app)
     visitor.client.get("/login", query_string={"next": target})
     token = visitor.csrf_token("/login")
     response = visitor.client.post(
