@@ -100,7 +100,8 @@ class ReusedContexts:
     second of CPU (a profile's services are built for it): a tenth of the
     browser tests' time. Each test still gets a page of its own, and no
     cookie of an earlier test; its live server has the same address
-    (LIVE_PORT), so `base_url` holds. A context whose clock a test installed
+    (LIVE_PORT), so `base_url` holds. Every context watches htmx from the
+    start (`WATCH_HTMX`, see `htmx_ready`). A context whose clock a test installed
     (`install_clock`) is closed instead: the clock cannot be taken back.
     """
 
@@ -108,13 +109,13 @@ class ReusedContexts:
         self.idle = {}
         self.spent = set()
 
-    def take(self, browser, base_url: str, init_script: str, **options):
+    def take(self, browser, base_url: str, **options):
         key = (id(browser), base_url, repr(sorted(options.items())))
         context = self.idle.pop(key, None)
         if context is None:
             context = browser.new_context(base_url=base_url, **options)
             context.set_default_timeout(STEP_TIMEOUT_MS)
-            context.add_init_script(init_script)
+            context.add_init_script(WATCH_HTMX)
         return context, key
 
     def give_back(self, context, key) -> None:

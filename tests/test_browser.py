@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_support import (
-    CONTEXTS, WATCH_HTMX, ConsoleWatch, LiveServer, RunningClock, htmx_ready, install_clock, is_announced,
+    CONTEXTS, ConsoleWatch, LiveServer, RunningClock, htmx_ready, install_clock, is_announced,
     let_time_pass, wait_for_code,
 )
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD, create_account
@@ -62,7 +62,7 @@ def live_server(app):
 @contextmanager
 def browse(browser, live_server, **options):
     """A fresh page, without cookies, on the live server, and a watch on what the browser reports."""
-    context, key = CONTEXTS.take(browser, live_server.url, WATCH_HTMX, **options)
+    context, key = CONTEXTS.take(browser, live_server.url, **options)
     page = context.new_page()
     watch = ConsoleWatch(page)
     yield page, watch
