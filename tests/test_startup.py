@@ -105,8 +105,12 @@ def test_a_started_database_is_stamped_with_the_newest_migration_and_restarts_cl
         assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar() == head
 
 
+# The database, SQLite's write-ahead log and shared memory, and the logins' shared note (`auth/login_cache.py`).
+PRIVATE_FILES = ("", "-wal", "-shm", "-logins")
+
+
 def file_modes(folder: Path, name: str) -> dict:
-    return {suffix: stat.S_IMODE(os.stat(folder / (name + suffix)).st_mode) for suffix in ("", "-wal", "-shm")}
+    return {suffix: stat.S_IMODE(os.stat(folder / (name + suffix)).st_mode) for suffix in PRIVATE_FILES}
 
 
 def test_a_fresh_sqlite_database_and_its_wal_files_are_private(tmp_path):
@@ -116,7 +120,7 @@ def test_a_fresh_sqlite_database_and_its_wal_files_are_private(tmp_path):
     app = create_app({"MAIL_WORKER": False, "SECRET_KEY": "x"}, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         db.session.execute(db.text("SELECT count(*) FROM users"))  # an open connection keeps -wal and -shm
-        assert file_modes(tmp_path / "instance", "portal.sqlite3") == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
+        assert file_modes(tmp_path / "instance", "portal.sqlite3") == dict.fromkeys(PRIVATE_FILES, 0o600)
         db.session.rollback()
         db.engine.dispose()
 
@@ -126,13 +130,14 @@ def test_an_existing_sqlite_database_readable_by_others_is_made_private(tmp_path
     from portal.extensions import db
 
     database = tmp_path / "shared.sqlite3"
-    database.touch(mode=0o644)
-    database.chmod(0o644)
+    for suffix in ("", "-logins"):
+        (tmp_path / f"shared.sqlite3{suffix}").touch(mode=0o644)
+        (tmp_path / f"shared.sqlite3{suffix}").chmod(0o644)
     app = create_app({"MAIL_WORKER": False, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"},
                      instance_path=str(tmp_path / "instance"))
     with app.app_context():
         db.session.execute(db.text("SELECT count(*) FROM users"))
-        assert file_modes(tmp_path, "shared.sqlite3") == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
+        assert file_modes(tmp_path, "shared.sqlite3") == dict.fromkeys(PRIVATE_FILES, 0o600)
         db.session.rollback()
         db.engine.dispose()
 
