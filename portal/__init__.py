@@ -6,32 +6,9 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (clients, clock, config, extensions, i18n, request_log, request_text, schema, security, session_cookie,
-               templating, urls)
+from . import clock, config, extensions, i18n, request_log, request_text, schema, security, templating, urls
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Portal(Flask):
-    """Flask, asking each hook and view once whether it is a coroutine function.
-
-    Flask asks it for every hook of every request (`ensure_sync`), about 4 %
-    of a cached catalogue page's time; a function's answer never changes.
-    """
-
-    url_rule_class = urls.Rule
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._synchronous: set = set()
-
-    def ensure_sync(self, func):
-        if func in self._synchronous:
-            return func
-        made = super().ensure_sync(func)
-        if made is func and len(self._synchronous) < 4096:  # a bound: hooks and views are few
-            self._synchronous.add(func)
-        return made
 
 
 def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -41,7 +18,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     instance folder is `instance/` beside the package unless `instance_path`
     or `PORTAL_INSTANCE_PATH` names another.
     """
-    app = Portal(
+    app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -54,12 +31,11 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.extensions["clock"] = clock.system_now
     app.url_map.converters["id"] = urls.RowIdConverter
     request_log.install(app)
+    request_text.install(app)  # before the CSRF check reads the form
     _init_extensions(app)
     i18n.install(app)
     _register_blueprints(app)
     security.install(app)
-    session_cookie.install(app)
-    request_text.install(app)
     templating.install(app)
     _init_logging(app.config["LOG_FORMAT"])
     schema.create_schema(app)
@@ -74,19 +50,17 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
 
 def _init_extensions(app: Flask) -> None:
-    from .auth import login_cache, sessions  # noqa: F401  (sessions registers Flask-Login's loaders)
+    from .auth import sessions  # noqa: F401  (registers Flask-Login's loaders)
 
     # `extensions.mail`, not `mail`: that name is also the `portal.mail` package.
     for extension in (extensions.db, extensions.csrf, extensions.mail, extensions.limiter, extensions.login_manager,
                       extensions.compress):
         extension.init_app(app)
-    clients.skip_the_limiter_when_no_limit_applies(app, extensions.limiter)
     from .media.search import belongs_to_models
 
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
                                 include_object=belongs_to_models)
     app.teardown_appcontext(_end_session_even_if_the_database_went_away)
-    login_cache.install(app)
 
 
 def _end_session_even_if_the_database_went_away(exception) -> None:

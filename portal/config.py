@@ -41,9 +41,6 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 14 * 24 * HOUR
-    # Keep who is logged in in memory between requests (`auth.login_cache`).
-    # None: with SQLite only; a database server's other hosts would not tell.
-    LOGIN_CACHE = None
     MAX_CONTENT_LENGTH = 64 * 1024
 
     # Compression of what the browser fetches (Flask-Compress): scripts and styles

@@ -35,17 +35,13 @@ def _supported(language: str | None) -> str | None:
     return language if language in SUPPORTED else None
 
 
-# Parsed once: Flask-Babel parses a code the selector returns on every request (a Locale it keeps as it is).
-LOCALES = {code: Locale.parse(code) for code in SUPPORTED}
-
-
-def select_language() -> Locale:
+def select_language() -> str:
     """Flask-Babel's locale selector (outside a request, as in a command: English)."""
     if not has_request_context():
-        return LOCALES[DEFAULT]
+        return DEFAULT
     account_language = current_user.language if current_user.is_authenticated else None
-    return LOCALES[_supported(request.cookies.get(COOKIE)) or _supported(account_language)
-                   or request.accept_languages.best_match(SUPPORTED) or DEFAULT]
+    return (_supported(request.cookies.get(COOKIE)) or _supported(account_language)
+            or request.accept_languages.best_match(SUPPORTED) or DEFAULT)
 
 
 def current_language() -> str:
@@ -111,9 +107,7 @@ def switch():
         return render("_message.html", 400, title=gettext("Unknown language"),
                       message=gettext("Choose a language in the header."))
     if current_user.is_authenticated:
-        from .auth import sessions
-
-        sessions.account().language = language
+        current_user.language = language
         db.session.commit()
     response = redirect(safe_next(request.form.get("next")) or "/", 303)
     response.set_cookie(COOKIE, language, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",

@@ -32,30 +32,7 @@ def new_session_token() -> str:
 ADMIN = "admin"
 
 
-class AccountFacts:
-    """What an account's columns say, asked of a `User` row or of the light `SignedIn` alike."""
-
-    def get_id(self) -> str:
-        return self.session_token
-
-    @property
-    def is_verified(self) -> bool:
-        return self.verified_at is not None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == ADMIN
-
-    @property
-    def is_disabled(self) -> bool:
-        return self.disabled_at is not None
-
-    @property
-    def is_subscribed(self) -> bool:
-        return self.newsletter_subscribed_at is not None
-
-
-class User(AccountFacts, UserMixin, db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "users"
     # Ids are never reused: links and records made for a removed account must
     # not come to name a new one.
@@ -91,6 +68,25 @@ class User(AccountFacts, UserMixin, db.Model):
     def replace_session_token(self) -> None:
         """Every session of the account ends: their cookies name the old token."""
         self.session_token = new_session_token()
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    @property
+    def is_subscribed(self) -> bool:
+        return self.newsletter_subscribed_at is not None
 
 
 class LoginSession(db.Model):

@@ -145,7 +145,7 @@ def assert_asked_to_try_again(answer):
 
 
 def test_a_logged_in_page_kept_waiting_by_a_lock_is_asked_to_try_again(schema, tmp_path, inbox, clock):
-    """Finding who is logged in runs on the driver itself (`signed_in.find`): its errors still get the 503."""
+    """Finding who is logged in meets the lock too: the person is asked to try again, not shown a 500."""
     app, ada = logged_in_on_postgres(schema, tmp_path, inbox, clock, options="-cstatement_timeout=300")
     engine = create_engine(POSTGRES, connect_args={"options": f"-csearch_path={schema}"})
     with engine.begin() as migration:  # an upgrade holding the accounts table longer than a statement may wait

@@ -105,8 +105,8 @@ def test_a_started_database_is_stamped_with_the_newest_migration_and_restarts_cl
         assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar() == head
 
 
-# The database, SQLite's write-ahead log and shared memory, and the logins' shared note (`auth/login_cache.py`).
-PRIVATE_FILES = ("", "-wal", "-shm", "-logins")
+# The database, SQLite's write-ahead log and shared memory.
+PRIVATE_FILES = ("", "-wal", "-shm")
 
 
 def file_modes(folder: Path, name: str) -> dict:
@@ -130,9 +130,8 @@ def test_an_existing_sqlite_database_readable_by_others_is_made_private(tmp_path
     from portal.extensions import db
 
     database = tmp_path / "shared.sqlite3"
-    for suffix in ("", "-logins"):
-        (tmp_path / f"shared.sqlite3{suffix}").touch(mode=0o644)
-        (tmp_path / f"shared.sqlite3{suffix}").chmod(0o644)
+    database.touch(mode=0o644)
+    database.chmod(0o644)
     app = create_app({"MAIL_WORKER": False, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"},
                      instance_path=str(tmp_path / "instance"))
     with app.app_context():

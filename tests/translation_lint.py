@@ -43,8 +43,6 @@ EXEMPT_STRINGS = {
     ("portal/account/profile.py", "Mac OS X"): "a token of the User-Agent header",
     ("portal/media/describe.py", "Motion JPEG"): "a codec's name",
     ("portal/security.py", "img-src 'self' data:"): "the Content-Security-Policy",
-    ("portal/auth/signed_in.py", "the logged-in account is read-only here: change sessions.account()."):
-        "a programming error's message, for developers",
 }
 
 

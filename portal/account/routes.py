@@ -23,7 +23,7 @@ blueprint = Blueprint("account", __name__, url_prefix="/account")
 @blueprint.get("/")
 @members_only
 def overview():
-    user = sessions.account()
+    user = current_user
     downloads, pages = profile.download_history(user, 1)
     return render("account/_overview.html", form=ButtonForm(), notice=notices.pop(),
                   downloads=downloads, download_pages=pages, logins=profile.login_sessions(user),
@@ -37,7 +37,7 @@ def overview():
 def details():
     form = DetailsForm(obj=current_user)
     if form.validate_on_submit():
-        profile.update_details(sessions.account(), form.full_name.data, form.organisation.data)
+        profile.update_details(current_user, form.full_name.data, form.organisation.data)
         tell(_("Your details were saved."))
         return advance(url_for("account.overview"))
     return render_form("account/_details.html", form, title=_("Edit your details"))
@@ -76,7 +76,7 @@ def change_password():
     """A new password ends every other session; this browser stays logged in."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = sessions.account()
+        user = current_user._get_current_object()  # the row itself: starting a new session logs the proxy out
         accounts.set_new_password(user, form.password.data)
         sessions.start(user)
         tell(_("Your password has been changed. Other browsers were logged out."))
@@ -88,9 +88,9 @@ def change_password():
 @members_only
 def newsletter():
     if request.form.get("subscribed") == "yes":
-        subscriptions.subscribe(sessions.account(), "account")
+        subscriptions.subscribe(current_user, "account")
     else:
-        subscriptions.unsubscribe(sessions.account())
+        subscriptions.unsubscribe(current_user)
     return advance(url_for("account.overview"))
 
 
@@ -98,7 +98,7 @@ def newsletter():
 @members_only
 def downloads():
     page = max(1, request.args.get("page", 1, type=int))
-    lines, pages = profile.download_history(sessions.account(), page)
+    lines, pages = profile.download_history(current_user, page)
     if page > pages:
         abort(404)
     return render("account/_downloads.html", downloads=lines, page_number=page, pages=pages, title=_("Your downloads"))
@@ -107,7 +107,7 @@ def downloads():
 @blueprint.post("/sessions/<id:login_id>/end")
 @members_only
 def end_session(login_id: int):
-    sessions.end_one(sessions.account(), login_id)
+    sessions.end_one(current_user, login_id)
     tell(_("That browser was logged out."))
     return advance(url_for("account.overview"))
 
@@ -115,7 +115,7 @@ def end_session(login_id: int):
 @blueprint.post("/sessions/end-others")
 @members_only
 def end_other_sessions():
-    sessions.end_others(sessions.account())
+    sessions.end_others(current_user)
     tell(_("Every other browser was logged out."))
     return advance(url_for("account.overview"))
 
@@ -123,7 +123,7 @@ def end_other_sessions():
 @blueprint.get("/export")
 @members_only
 def export():
-    body = json.dumps(profile.export(sessions.account()), indent=2, ensure_ascii=False)
+    body = json.dumps(profile.export(current_user), indent=2, ensure_ascii=False)
     response = make_response(body)
     response.mimetype = "application/json"
     filename = f"my-data-{now():%Y-%m-%d}.json"
@@ -137,7 +137,7 @@ def export():
 def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        accounts.delete_account(sessions.account())
+        accounts.delete_account(current_user._get_current_object())  # the row, not the proxy, is deleted
         sessions.end()
         return finish(url_for("pages.home"), trigger="auth-changed")
     return render_form("account/_delete.html", form, title=_("Delete account"))

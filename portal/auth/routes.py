@@ -97,7 +97,7 @@ def welcome():
 @blueprint.post("/welcome/subscribe")
 @members_only
 def subscribe():
-    subscriptions.subscribe(sessions.account(), "offer")
+    subscriptions.subscribe(current_user, "offer")
     return advance(url_for("auth.welcome"))
 
 

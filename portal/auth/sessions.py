@@ -9,17 +9,15 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import generate_csrf
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select
 
 from ..clock import now
 from ..extensions import db, login_manager
 from ..htmx import current_page
 from ..models import LoginSession, User
 from ..navigation import NEXT_KEY, safe_next
-from . import login_cache, signed_in
-from .signed_in import SignedIn
 
 LOGIN_KEY = "login"
 # "Last used" is approximate: written at most this often, not on every request.
@@ -27,28 +25,29 @@ LAST_SEEN_PRECISION = timedelta(minutes=5)
 
 
 @login_manager.user_loader
-def load_user(session_token: str) -> SignedIn | None:
+def load_user(session_token: str) -> User | None:
+    """The account and this browser's login session, in one SELECT.
+
+    None when the password changed since (the token was replaced), the
+    browser logged out or was logged out (its login session is gone), or the
+    account was disabled or deleted: every worker asks the database on every
+    request, so such a change holds on the very next one.
+    """
     login = session.get(LOGIN_KEY)
     if not login:
         return None
-    found = signed_in.find(session_token, login)
+    found = db.session.execute(
+        select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.session_token == session_token, LoginSession.token == login, User.disabled_at.is_(None))
+    ).first()
     if found is None:
         return None
-    g.login_session_id = found.login_session_id
-    if found.login_last_seen_at is None or now() - found.login_last_seen_at > LAST_SEEN_PRECISION:
-        seen = now()
-        db.session.execute(update(LoginSession).where(LoginSession.id == found.login_session_id)
-                           .values(last_seen_at=seen).execution_options(**{login_cache.UNAFFECTED: True}))
+    user, login_session = found
+    g.login_session_id = login_session.id
+    if login_session.last_seen_at is None or now() - login_session.last_seen_at > LAST_SEEN_PRECISION:
+        login_session.last_seen_at = now()
         db.session.commit()
-        served, found = found, found._replace(login_last_seen_at=seen)
-        signed_in.remember_seen(session_token, login, served, found)
-    return SignedIn(found)
-
-
-def account() -> User:
-    """The logged-in person's ORM `User`, for a view that changes the account."""
-    user = current_user._get_current_object()
-    return user.record if isinstance(user, SignedIn) else user
+    return user
 
 
 @login_manager.unauthorized_handler

@@ -4,7 +4,6 @@ from flask_login import current_user
 from flask_babel import gettext as _
 
 from ..admin import searches
-from ..auth import sessions
 from ..extensions import db
 from ..htmx import is_htmx, render, render_form
 from ..navigation import safe_next
@@ -30,18 +29,9 @@ def catalogue_page():
     listing = listing_cache.cached(("listing", query, tag, year, number),
                                    lambda: catalogue.listing(query, tag, year, number))
     searches.record_if_nothing_found(query, tag, year, listing.total)
-
-    def page(**context):
-        title = _("Search: %(query)s", query=query) if query else _("Video library")
-        return render("media/_listing.html", page="media/catalogue.html", listing=listing, query=query,
-                      tag=tag, year=year, title=title, **context).get_data(as_text=True)
-
-    if is_htmx():
-        return page()
-    # Whole pages: visitors who are not logged in all see the same one, and
-    # logged-in people theirs, but for the CSRF token of the header's forms.
-    kind = "member page" if current_user.is_authenticated else "visitor page"
-    return listing_cache.cached_page((kind, request.full_path), page)
+    title = _("Search: %(query)s", query=query) if query else _("Video library")
+    return render("media/_listing.html", page="media/catalogue.html", listing=listing, query=query,
+                  tag=tag, year=year, title=title)
 
 
 @blueprint.get("/videos/<id:video_id>")
@@ -124,7 +114,7 @@ def accept_terms():
     form = AcceptTermsForm()
     if not form.validate_on_submit():
         return _terms_step(form, next_path)
-    terms.accept(sessions.account(), form.stated_use.data if "stated_use" in form else None)
+    terms.accept(current_user, form.stated_use.data if "stated_use" in form else None)
     if is_htmx():
         # A file is no page to swap in: the browser itself goes on to it.
         response = Response(status=204)
