@@ -124,7 +124,7 @@ def portal_app(instance: Path, **settings):
 
 def verified_user(app, email="bench@example.org"):
     """A verified account made directly (the benchmark is not about registering)."""
-    from portal import passwords
+    from portal.auth import passwords
     from portal.clock import now
     from portal.extensions import db
     from portal.models import User

@@ -37,13 +37,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import gevent
+from common import free_port, gunicorn, median, portal_app
 from load_people import PASSWORD, Ledger, Library, Person, percentile
 from load_sink import smtp_sink
 from locust.env import Environment
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from common import free_port, gunicorn, median, portal_app
 from portal.auth.flows import VERIFY_EMAIL
 
 SEARCH_WORDS = ["maritime", "press", "speech", "ministers", "exercise", "brussels", "security", "zzzzz"]
@@ -144,7 +144,7 @@ def database(mode: str, options):
 
 def prepare(instance: Path, settings: dict, member_count: int) -> tuple[Library, list[str]]:
     """The demo videos with previews, and accounts for the members (one password hash for all)."""
-    from portal import passwords
+    from portal.auth import passwords
     from portal.clock import now
     from portal.extensions import db
     from portal.media import demo

@@ -26,10 +26,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from common import median
 from locust import FastHttpUser, between, task
 from locust.exception import RescheduleTask
 
-from common import median
 from portal.auth.flows import RESET_PASSWORD, VERIFY_EMAIL
 
 PASSWORD = "Load-Test-Pass-1"

@@ -6,7 +6,9 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, config, extensions, i18n, request_log, request_text, schema, security, templating, urls
+from portal import clock, config, extensions
+from portal.ops import schema
+from portal.web import i18n, request_log, request_text, security, templating, urls
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,23 +42,23 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     _init_logging(app.config["LOG_FORMAT"])
     schema.create_schema(app)
     if app.config["MAIL_WORKER"]:
-        from .mail import worker
+        from portal.mail import worker
 
         worker.install(app)
-    from .cli import register_commands
+    from portal.cli import register_commands
 
     register_commands(app)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    from .auth import sessions  # noqa: F401  (registers Flask-Login's loaders)
+    from portal.auth import sessions  # noqa: F401  (registers Flask-Login's loaders)
 
     # `extensions.mail`, not `mail`: that name is also the `portal.mail` package.
     for extension in (extensions.db, extensions.csrf, extensions.mail, extensions.limiter, extensions.login_manager,
                       extensions.compress):
         extension.init_app(app)
-    from .media.search import belongs_to_models
+    from portal.media.search import belongs_to_models
 
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
                                 include_object=belongs_to_models)
@@ -79,13 +81,13 @@ def _end_session_even_if_the_database_went_away(exception) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .account.routes import blueprint as account
-    from .admin.routes import blueprint as admin
-    from .auth.routes import blueprint as auth
-    from .media.routes import blueprint as media
-    from .newsletter.routes import blueprint as newsletter
-    from .health import blueprint as health
-    from .pages import blueprint as pages
+    from portal.account.routes import blueprint as account
+    from portal.admin.routes import blueprint as admin
+    from portal.auth.routes import blueprint as auth
+    from portal.media.routes import blueprint as media
+    from portal.newsletter.routes import blueprint as newsletter
+    from portal.ops.health import blueprint as health
+    from portal.pages.routes import blueprint as pages
 
     for blueprint in (pages, auth, account, media, newsletter, admin, health):
         app.register_blueprint(blueprint)
@@ -93,7 +95,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _init_logging(log_format: str) -> None:
     """Security events, requests and mail printed in development reach the server's log, one line each."""
-    from .access_log import RedactLinks
+    from portal.web.access_log import RedactLinks
 
     portal_log = logging.getLogger("portal")  # app.logger, and parent of the portal's own loggers
     handler = next((h for h in portal_log.handlers if isinstance(h, request_log.PortalHandler)), None)

@@ -4,17 +4,17 @@ from flask.cli import FlaskGroup
 
 
 def main() -> None:
-    from . import create_app
+    from portal import create_app
 
     FlaskGroup(create_app=create_app, help="Run and manage the media portal.")()
 
 
 def register_commands(app: Flask) -> None:
-    from .admin.commands import users_group
-    from .catalogues import translations_group
-    from .mail.commands import mail_group
-    from .media.commands import demo_command, downloads_group, media_group
-    from .newsletter.commands import newsletter_group
+    from portal.admin.commands import users_group
+    from portal.mail.commands import mail_group
+    from portal.media.commands import demo_command, downloads_group, media_group
+    from portal.newsletter.commands import newsletter_group
+    from portal.ops.translations import translations_group
 
     for command in (mail_group, media_group, downloads_group, demo_command, newsletter_group, users_group,
                     translations_group):

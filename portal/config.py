@@ -10,7 +10,7 @@ import secrets
 from email.headerregistry import Address
 from pathlib import Path
 
-from . import limits
+from portal import limits
 
 HOUR = 3600
 

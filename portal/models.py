@@ -6,8 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy import DateTime, ForeignKey, Index, String, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .clock import now
-from .extensions import db
+from portal.clock import now
+from portal.extensions import db
 
 
 class UTCDateTime(TypeDecorator):
@@ -58,7 +58,7 @@ class User(UserMixin, db.Model):
     # The `TERMS_VERSION` the person last accepted, and the use they stated then (see media/terms.py).
     terms_accepted_version: Mapped[str | None] = mapped_column(String(40))
     stated_use: Mapped[str | None] = mapped_column(String(20))
-    # "en" or "fr" (portal.i18n): the pages after log-in and every mail to the account are in it.
+    # "en" or "fr" (portal.web.i18n): the pages after log-in and every mail to the account are in it.
     language: Mapped[str | None] = mapped_column(String(8))
 
     codes: Mapped[list["OneTimeCode"]] = relationship(

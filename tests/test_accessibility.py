@@ -13,19 +13,38 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
-
 from browser_support import (
-    LiveServer, assert_accessible, htmx_ready, install_clock, let_time_pass, wait_for_code, wait_until_settled,
+    LiveServer,
+    assert_accessible,
+    htmx_ready,
+    install_clock,
+    let_time_pass,
+    wait_for_code,
+    wait_until_settled,
     without_page_scripts,
 )
 from conftest import STRONG_PASSWORD
+from test_browser import (  # noqa: F401  (fixtures)
+    ADA,
+    WEAK_PASSWORD,
+    ada,
+    at,
+    browse,
+    browser_app,
+    click,
+    expect,
+    expect_logged_in,
+    fill_log_in,
+    fill_new_password,
+    fill_registration,
+    header,
+    open_from_header,
+    step,
+)
+
 from portal.extensions import db
 from portal.models import User
 from portal.newsletter import subscriptions
-from test_browser import (  # noqa: F401  (fixtures)
-    ADA, WEAK_PASSWORD, ada, browser_app, at, browse, click, expect, expect_logged_in, fill_log_in, fill_new_password,
-    fill_registration, header, open_from_header, step,
-)
 
 pytestmark = pytest.mark.browser
 

@@ -7,11 +7,23 @@ import re
 
 import pyotp
 import pytest
-
 from conftest import BOSS
 from test_browser import (  # noqa: F401  (fixtures)
-    app, click, expect, expect_logged_in, fill_log_in, header, live_server, open_from_header, page,
-    page_and_watch, page_without_js, path_of, step, still_the_same_page, visit,
+    app,
+    click,
+    expect,
+    expect_logged_in,
+    fill_log_in,
+    header,
+    live_server,
+    open_from_header,
+    page,
+    page_and_watch,
+    page_without_js,
+    path_of,
+    step,
+    still_the_same_page,
+    visit,
 )
 
 pytestmark = pytest.mark.browser

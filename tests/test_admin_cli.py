@@ -3,9 +3,9 @@ import csv
 import io
 
 import pytest
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, text_of
 from sqlalchemy import func, select
 
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, text_of
 from portal.admin.models import AuditEntry, RecoveryCode, SecondFactor
 from portal.clock import now
 from portal.extensions import db

@@ -6,13 +6,13 @@ import re
 
 import pyotp
 import pytest
+from conftest import STRONG_PASSWORD, Visitor
 from sqlalchemy import select
 
-from conftest import STRONG_PASSWORD, Visitor
-from portal.admin import searches
 from portal.admin.models import AuditEntry, SecondFactor, UnfoundSearch
 from portal.extensions import db
 from portal.mail.models import OutboxMail
+from portal.media import searches
 from portal.models import User
 
 BOSS = "boss@example.org"

@@ -2,9 +2,9 @@
 import re
 
 import pyotp
+from conftest import BOSS
 from sqlalchemy import select
 
-from conftest import BOSS
 from portal.admin.models import RecoveryCode, SecondFactor
 from portal.extensions import db
 from portal.models import User

@@ -12,14 +12,15 @@ from collections import Counter
 from urllib.parse import quote_from_bytes, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, given, seed, settings as hypothesis_settings, strategies as st
+from conftest import STRONG_PASSWORD, code_in
+from hypothesis import HealthCheck, given, seed
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import User
 from portal.newsletter import subscriptions
-
-from conftest import STRONG_PASSWORD, code_in
 
 POSTS_PER_ROUTE = 20
 GETS_PER_ROUTE = 12
@@ -318,6 +319,7 @@ def test_random_posts_to_every_form_never_get_a_5xx_nor_write_a_row_when_refused
 @pytest.fixture
 def get_paths(app, people, add_video, tmp_path):
     from helpers import write_captions
+
     from portal.extensions import db
     from portal.media.models import Video
 

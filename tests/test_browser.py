@@ -11,14 +11,22 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-
 from browser_support import (
-    CONTEXTS, ConsoleWatch, LiveServer, RunningClock, htmx_ready, install_clock, is_announced,
-    let_time_pass, wait_for_code,
+    CONTEXTS,
+    ConsoleWatch,
+    LiveServer,
+    RunningClock,
+    htmx_ready,
+    install_clock,
+    is_announced,
+    let_time_pass,
+    wait_for_code,
 )
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD, create_account
 from conftest import test_settings as app_settings
-from portal import create_app, passwords
+
+from portal import create_app
+from portal.auth import passwords
 from portal.extensions import db
 
 try:

@@ -3,12 +3,27 @@ import json
 import re
 
 import pytest
-
 from browser_support import wait_for_code
 from conftest import STRONG_PASSWORD
 from test_browser import (  # noqa: F401  (fixtures)
-    ADA, ada, app, at, click, expect, expect_logged_in, expect_logged_out, fill_log_in, header,
-    live_server, page, page_and_watch, page_without_js, path_of, still_the_same_page, step, visit,
+    ADA,
+    ada,
+    app,
+    at,
+    click,
+    expect,
+    expect_logged_in,
+    expect_logged_out,
+    fill_log_in,
+    header,
+    live_server,
+    page,
+    page_and_watch,
+    page_without_js,
+    path_of,
+    step,
+    still_the_same_page,
+    visit,
 )
 
 pytestmark = pytest.mark.browser

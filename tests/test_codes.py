@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from portal import codes
+from portal.auth import codes
 from portal.extensions import db
 from portal.models import OneTimeCode, User
 

@@ -11,14 +11,13 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from conftest import STRONG_PASSWORD, free_port
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.media import links
 from portal.mail.models import OutboxMail
+from portal.media import links
 from portal.models import CodeFlowRecord, OneTimeCode, User
-
-from conftest import STRONG_PASSWORD, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG = 48 * 1024 * 1024
@@ -170,6 +169,7 @@ def test_a_worker_dying_while_it_creates_the_account_leaves_the_code_usable(app,
     doesn't exist: the same code, entered again, creates it.
     """
     from conftest import Visitor, code_in
+
     from portal.auth import accounts
 
     ada = Visitor(app.test_client(), htmx=False)

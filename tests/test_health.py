@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.health import check_workers
+from portal.ops.health import check_workers
 
 
 def test_healthz_says_the_database_answers_and_how_long_mail_waits(app, visitor, clock):

@@ -1,13 +1,12 @@
 """Retention: what the limits and sessions need is kept while they need it, then forgotten."""
 import time
 
+from conftest import STRONG_PASSWORD
 from sqlalchemy import func, select
 
-from portal import housekeeping
 from portal.extensions import db
 from portal.models import AddressCounter, CodeSend, LoginSession, OneTimeCode
-
-from conftest import STRONG_PASSWORD
+from portal.ops import housekeeping
 
 DAY = 24 * 3600
 
@@ -64,9 +63,9 @@ def test_spent_codes_are_kept_a_day_after_they_expire(app, clock, visitor):
 
 
 def test_the_running_portal_does_its_housekeeping_by_itself(tmp_path, inbox, clock):
-    from portal import create_app
-
     from conftest import Visitor, test_settings
+
+    from portal import create_app
 
     app = create_app(test_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.1,
                                    HOUSEKEEPING_INTERVAL=0), instance_path=str(tmp_path / "instance"))

@@ -7,6 +7,7 @@ carries it.
 from datetime import date
 
 from conftest import Visitor, code_in, text_of
+
 from portal.extensions import db
 from portal.models import User
 
@@ -151,6 +152,7 @@ def test_waits_are_said_in_the_page_s_language(app):
 
 def test_the_language_cookie_is_secure_when_the_site_is_served_over_https(tmp_path, inbox):
     from conftest import test_settings
+
     from portal import create_app
 
     app = create_app(test_settings(tmp_path, inbox.port, PUBLIC_URL="https://media.example.org"),

@@ -8,12 +8,25 @@ visible focus indicator.
 import os
 
 import pytest
-
 from browser_support import htmx_ready, wait_for_code
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
 from test_browser import (  # noqa: F401  (fixtures)
-    ADA, CHECK_YOUR_INBOX, WELCOME, ada, app, at, expect, expect_logged_in, header, live_server, page,
-    page_and_watch, path_of, still_the_same_page, step, visit,
+    ADA,
+    CHECK_YOUR_INBOX,
+    WELCOME,
+    ada,
+    app,
+    at,
+    expect,
+    expect_logged_in,
+    header,
+    live_server,
+    page,
+    page_and_watch,
+    path_of,
+    step,
+    still_the_same_page,
+    visit,
 )
 
 pytestmark = pytest.mark.browser

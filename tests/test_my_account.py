@@ -3,14 +3,13 @@ browsers, the export and deleting the account."""
 import json
 
 import jsonschema
+from conftest import STRONG_PASSWORD, code_in, text_of, without_tokens
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.media.models import Download
 from portal.mail.models import OutboxMail
+from portal.media.models import Download
 from portal.models import LoginSession, OneTimeCode, User
-
-from conftest import STRONG_PASSWORD, code_in, text_of, without_tokens
 
 ADA = "ada@example.org"
 

@@ -13,14 +13,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, test_settings
+from helpers import SHUTDOWN_POLL, video_bytes
 from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.auth.accounts import find_user
 from portal.media import library, links
-
-from conftest import free_port, test_settings
-from helpers import SHUTDOWN_POLL, video_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -48,6 +47,7 @@ def make_library(app, tmp_path, size=200_000):
 
 def verified_account(app, visitor_factory, inbox):
     from conftest import code_in
+
     from portal.mail.delivery import deliver_due
 
     person = visitor_factory(app.test_client(), htmx=False)

@@ -2,7 +2,7 @@
 import pytest
 from argon2 import extract_parameters, profiles
 
-from portal import passwords
+from portal.auth import passwords
 from portal.config import Defaults
 
 GOOD = "Correct-Horse-42"
@@ -80,7 +80,6 @@ def test_a_process_runs_no_more_argon2_computations_at_once_than_its_setting(in_
     import time
 
     from argon2 import PasswordHasher
-
     from helpers import parallel
 
     in_app.config["PASSWORD_HASH_CONCURRENCY"] = 2

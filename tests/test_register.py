@@ -1,10 +1,9 @@
 """Create an account: register, get a code by mail, verify, subscribe."""
+from conftest import STRONG_PASSWORD, code_in, text_of
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import User
-
-from conftest import STRONG_PASSWORD, code_in, text_of
 
 
 def user(app, email="ada@example.org"):

@@ -5,13 +5,12 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from conftest import Visitor, code_in, test_settings
+from helpers import count_verifications_of, parallel_one_byte_downloads, parallel_posts, video_bytes
 from sqlalchemy import create_engine, text
 
 from portal import create_app
 from portal.mail.delivery import deliver_due
-
-from conftest import Visitor, code_in, test_settings
-from helpers import count_verifications_of, parallel_one_byte_downloads, parallel_posts, video_bytes
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379"
@@ -139,7 +138,7 @@ def test_fifty_parallel_wrong_logins_while_housekeeping_forgets_stale_counters_a
     """The counter is stale (its window passed), so housekeeping may forget it at any moment of the logins."""
     import threading
 
-    from portal import housekeeping
+    from portal.ops import housekeeping
 
     person = Visitor(hosts[0].test_client(), htmx=False)
     person.register()
@@ -331,8 +330,8 @@ def test_two_hosts_recording_the_same_unfound_search_at_once_both_answer_and_bot
     """Found by bench/load.py: the second insert of a new unfound query failed the page with a 500."""
     from sqlalchemy import event
 
-    from portal.admin import searches
     from portal.extensions import db
+    from portal.media import searches
 
     other_host = hosts[1].test_client()
     answers = []

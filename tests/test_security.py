@@ -1,15 +1,14 @@
 """Rules of docs/security.md that hold for every request."""
 import logging
-import re
 import os
+import re
 import stat
 
 import pytest
+from conftest import STRONG_PASSWORD, code_in, test_settings
 
 from portal import create_app
 from portal.config import instance_secret
-
-from conftest import STRONG_PASSWORD, code_in, test_settings
 
 
 @pytest.mark.parametrize("url", ["/", "/register", "/login", "/nowhere"])
@@ -116,6 +115,7 @@ def test_without_a_mail_server_mails_are_printed_to_the_log(tmp_path, caplog):
     assert app.config["MAIL_SERVER"] is None
     caplog.set_level(logging.INFO, logger="portal.mail")
     from conftest import Visitor
+
     from portal.mail.delivery import deliver_due
 
     Visitor(app.test_client(), htmx=False).register()

@@ -4,16 +4,16 @@ import logging
 import os
 
 import pytest
+from conftest import test_settings
+from helpers import png_image, video_bytes
 from sqlalchemy import select
 
 from portal import create_app
-from portal.access_log import redact
 from portal.extensions import db
 from portal.media import library
 from portal.models import User
+from portal.web.access_log import redact
 
-from conftest import test_settings
-from helpers import png_image, video_bytes
 
 def describe(folder, **data):
     folder.mkdir(parents=True, exist_ok=True)

@@ -5,13 +5,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
+from helpers import parallel_posts
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import CodeSend, User
-
-from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
-from helpers import parallel_posts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,9 +187,9 @@ def test_failed_statements_do_not_log_their_parameters(app):
 
 
 def test_smtp_debug_output_stays_off_in_debug_mode(tmp_path, inbox):
-    from portal import create_app
-
     from conftest import test_settings
+
+    from portal import create_app
 
     app = create_app(test_settings(tmp_path, inbox.port, DEBUG=True), instance_path=str(tmp_path / "i"))
     assert not app.extensions["mail"].debug
@@ -229,9 +228,9 @@ def test_the_account_lockout_allows_at_most_100_failures_an_hour(app):
 
 
 def test_the_remember_cookie_follows_the_secure_setting(tmp_path, inbox):
-    from portal import create_app
-
     from conftest import test_settings
+
+    from portal import create_app
 
     app = create_app(test_settings(tmp_path, inbox.port, SESSION_COOKIE_SECURE=True), instance_path=str(tmp_path / "i"))
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -239,7 +238,7 @@ def test_the_remember_cookie_follows_the_secure_setting(tmp_path, inbox):
 
 
 def test_control_characters_are_refused_in_passwords(app):
-    from portal import passwords
+    from portal.auth import passwords
 
     assert passwords.unmet_rules("Correct-Horse-42\x00") == ["Do not use control characters."]
     assert passwords.unmet_rules("Correct\u202eHorse-42") == ["Do not use control characters."]

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, extract_parameters
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in, without_tokens
 from sqlalchemy import inspect, select, text
 
-from portal import codes, create_app, passwords
+from portal import create_app
+from portal.auth import codes, passwords
 from portal.extensions import db
 from portal.mail import outbox
 from portal.models import User
-
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in, without_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 ADA = "ada@example.org"
@@ -366,7 +366,7 @@ def test_no_template_marks_data_safe_but_the_admin_s_own_newsletter_html():
     wrapped = [(path.name, line.strip()) for path in (ROOT / "portal").rglob("*.py")
                for line in path.read_text().splitlines() if "Markup(" in line]
     # Besides rendered templates: Markdown rendered with raw HTML off, and the
-    # admin's own page files in instance/pages/ (portal/page_text.py).
+    # admin's own page files in instance/pages/ (portal/pages/texts.py).
     trusted = ("Markup(render_template(", "Markup(_markdown.render(", "Markup(admin_html)")
     assert all(any(form in line for form in trusted) for _, line in wrapped), wrapped
 

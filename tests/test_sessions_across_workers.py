@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from conftest import STRONG_PASSWORD, Visitor, create_account, free_port, running_portal
-from test_scale_out import POSTGRES, reason as postgres_unreachable
+from sqlalchemy import create_engine, text
+from test_scale_out import POSTGRES
+from test_scale_out import reason as postgres_unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDRESS = "ada@example.org"

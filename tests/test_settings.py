@@ -1,9 +1,9 @@
 """Settings come from defaults, instance/config.py and PORTAL_ variables, in that order."""
-from portal import create_app
-from portal.mail import outbox
-from portal.extensions import db
-
 from conftest import test_settings
+
+from portal import create_app
+from portal.extensions import db
+from portal.mail import outbox
 
 
 def test_instance_config_file_is_read(tmp_path, monkeypatch):

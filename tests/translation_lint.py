@@ -31,7 +31,7 @@ PLACEHOLDER = " \x00 "
 EXEMPT_MODULES = {
     "portal/cli.py": "the portal command",
     "portal/mail/commands.py": "the portal mail command",
-    "portal/catalogues.py": "the portal translations command",
+    "portal/ops/translations.py": "the portal translations command",
     "portal/admin/commands.py": "the portal users command",
     "portal/media/commands.py": "the portal media and downloads commands",
     "portal/newsletter/commands.py": "the portal newsletter command",
@@ -42,7 +42,7 @@ EXEMPT_MODULES = {
 EXEMPT_STRINGS = {
     ("portal/account/profile.py", "Mac OS X"): "a token of the User-Agent header",
     ("portal/media/describe.py", "Motion JPEG"): "a codec's name",
-    ("portal/security.py", "img-src 'self' data:"): "the Content-Security-Policy",
+    ("portal/web/security.py", "img-src 'self' data:"): "the Content-Security-Policy",
 }
 
 

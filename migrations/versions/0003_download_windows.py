@@ -9,7 +9,6 @@ from alembic import op
 
 import portal.models  # noqa: F401  (UTCDateTime)
 
-
 # revision identifiers, used by Alembic.
 revision = 'ac0a33e67ba6'
 down_revision = 'c7e237f79dc3'

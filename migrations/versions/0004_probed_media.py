@@ -7,7 +7,6 @@ Create Date: 2026-11-26
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '5d1f0c7a9b24'
 down_revision = 'ac0a33e67ba6'

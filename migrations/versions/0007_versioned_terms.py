@@ -7,9 +7,8 @@ Revision ID: b7d2e4f19a03
 Revises: 35955fd70cc4
 Create Date: 2026-11-25
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7d2e4f19a03'

@@ -7,7 +7,6 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'e44b6f4cd5ba'
 down_revision = '0b8e5d2c4f17'

@@ -7,9 +7,8 @@ Revision ID: 9c41d7a2e5b3
 Revises: e44b6f4cd5ba
 Create Date: 2026-11-25
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9c41d7a2e5b3'

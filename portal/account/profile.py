@@ -6,16 +6,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import codes
-from ..extensions import db
-from ..i18n import language_of
-from ..mail import outbox
-from ..media.models import Download, Rendition, Video
-from ..models import LoginSession, User
+from portal.auth import codes
+from portal.extensions import db
+from portal.mail import outbox
+from portal.media.models import Download, Rendition, Video
+from portal.models import LoginSession, User
+from portal.web.i18n import language_of
 
 log = logging.getLogger("portal.accounts")
 

@@ -2,20 +2,20 @@
 import json
 
 from flask import Blueprint, abort, make_response, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from ..auth import accounts, sessions
-from ..auth.flows import CHANGE_EMAIL
-from ..auth.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm
-from ..auth.routes import code_step, resend_code
-from ..auth.sessions import members_only
-from ..clock import now
-from ..extensions import account_forms
-from ..htmx import advance, finish, render, render_form
-from ..newsletter import subscriptions
-from . import notices, profile
-from .notices import tell
+from portal.account import notices, profile
+from portal.account.notices import tell
+from portal.auth import accounts, sessions
+from portal.auth.flows import CHANGE_EMAIL
+from portal.auth.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm
+from portal.auth.routes import code_step, resend_code
+from portal.auth.sessions import members_only
+from portal.clock import now
+from portal.extensions import account_forms
+from portal.newsletter import subscriptions
+from portal.web.htmx import advance, finish, render, render_form
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 

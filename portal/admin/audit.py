@@ -1,8 +1,8 @@
 """The admin audit log: every change made from the desk or with `portal users`."""
 from sqlalchemy import select
 
-from ..extensions import db
-from .models import AuditEntry
+from portal.admin.models import AuditEntry
+from portal.extensions import db
 
 # The actor of changes made with `portal users` (whoever runs it has the server).
 COMMAND_LINE = "command line"

@@ -3,11 +3,11 @@ import sys
 
 import click
 from flask.cli import AppGroup
-from .. import passwords
-from ..auth import accounts
-from ..csv_cells import write_rows
-from ..models import User
-from . import audit, users
+
+from portal.admin import audit, users
+from portal.auth import accounts, passwords
+from portal.csv_cells import write_rows
+from portal.models import User
 
 users_group = AppGroup("users", help="Accounts, admins and their second factor.")
 

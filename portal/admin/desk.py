@@ -7,13 +7,13 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from ..clock import now
-from ..csv_cells import cell
-from ..extensions import db
-from ..media.models import Download, Video
-from ..mail.models import OutboxMail
-from ..models import User
-from . import audit
+from portal.admin import audit
+from portal.clock import now
+from portal.csv_cells import cell
+from portal.extensions import db
+from portal.mail.models import OutboxMail
+from portal.media.models import Download, Video
+from portal.models import User
 
 # The periods of the "most downloaded" tables: days back, None for all time.
 PERIODS = {"week": 7, "month": 30, "all": None}

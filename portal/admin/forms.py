@@ -1,9 +1,9 @@
 """The forms of the admin's second factor."""
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
-from flask_babel import lazy_gettext as _l
 
-from ..form_base import PortalForm
+from portal.web.forms import PortalForm
 
 
 class SecondFactorForm(PortalForm):

@@ -4,9 +4,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import now
-from ..extensions import db
-from ..models import UTCDateTime
+from portal.clock import now
+from portal.extensions import db
+from portal.models import UTCDateTime
 
 
 class SecondFactor(db.Model):

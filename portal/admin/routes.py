@@ -2,17 +2,19 @@
 from functools import wraps
 
 from flask import Blueprint, Response, abort, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from ..auth import accounts
-from ..auth.flows import AUTH_CHANGED
-from ..extensions import account_forms, db
-from ..htmx import advance, finish, render, render_form
-from ..models import User
-from ..navigation import pop_next_page
-from . import audit, desk as desk_data, searches, second_factor, users
-from .forms import SecondFactorForm, SetUpForm
+from portal.admin import audit, users
+from portal.admin import desk as desk_data
+from portal.admin.forms import SecondFactorForm, SetUpForm
+from portal.auth import accounts, second_factor
+from portal.auth.flows import AUTH_CHANGED
+from portal.extensions import account_forms, db
+from portal.media import searches
+from portal.models import User
+from portal.web.htmx import advance, finish, render, render_form
+from portal.web.navigation import pop_next_page
 
 blueprint = Blueprint("admin", __name__)
 

@@ -5,16 +5,15 @@ Every change is written to the audit log in the same transaction.
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
 from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
 
-from .. import address_limits, passwords
-from ..auth import accounts, sessions
-from ..clock import now
-from ..extensions import db
-from ..media.models import Download
-from ..models import ADMIN, AddressCounter, CodeFlowRecord, CodeSend, LoginSession, User
-from . import audit, second_factor
+from portal.admin import audit
+from portal.auth import accounts, address_limits, passwords, second_factor, sessions
+from portal.clock import now
+from portal.extensions import db
+from portal.media.models import Download
+from portal.models import ADMIN, AddressCounter, CodeFlowRecord, CodeSend, LoginSession, User
 
 AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 

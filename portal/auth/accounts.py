@@ -5,17 +5,17 @@ in the same transaction).
 """
 import logging
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from flask_babel import gettext as _, lazy_gettext as _l
 
-from .. import address_limits, codes, passwords
-from ..clock import now, wait_in_words
-from ..extensions import db
-from ..i18n import language_of
-from ..mail import outbox
-from ..mail.models import OutboxMail
-from ..models import CodeFlowRecord, OneTimeCode, User
-from . import sessions
+from portal.auth import address_limits, codes, passwords, sessions
+from portal.clock import now, wait_in_words
+from portal.extensions import db
+from portal.mail import outbox
+from portal.mail.models import OutboxMail
+from portal.models import CodeFlowRecord, OneTimeCode, User
+from portal.web.i18n import language_of
 
 # Security events, for the admin; never a password, code or token.
 log = logging.getLogger("portal.accounts")

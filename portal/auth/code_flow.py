@@ -18,15 +18,16 @@ from datetime import timedelta
 from typing import Callable
 
 from flask import current_app, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from flask_babel import gettext as _, lazy_gettext as _l
 
-from .. import address_limits, codes, send_throttle
-from ..clock import now, wait_in_words
-from ..extensions import db
-from ..i18n import current_language, language_of
-from ..mail import outbox
-from ..models import CodeFlowRecord, OneTimeCode, User
+from portal.auth import address_limits, codes, send_throttle
+from portal.clock import now, wait_in_words
+from portal.extensions import db
+from portal.mail import outbox
+from portal.models import CodeFlowRecord, OneTimeCode, User
+from portal.web.i18n import current_language, language_of
 
 STATE_KEY = "code_flow"
 NOTICE_KEY = "code_flow_notice"

@@ -4,15 +4,16 @@ A new purpose (confirming a new address, say) is one more `CodeFlow` here:
 its texts, its mail, its endpoints and what an accepted code does.
 """
 from flask import current_app, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from flask_babel import gettext as _, lazy_gettext as _l
 
-from ..account import notices, profile
-from ..clock import now
-from ..extensions import db
-from ..models import CodeFlowRecord, User
-from . import accounts, sessions
-from .code_flow import Accepted, CodeFlow
+from portal.account import notices, profile
+from portal.auth import accounts, sessions
+from portal.auth.code_flow import Accepted, CodeFlow
+from portal.clock import now
+from portal.extensions import db
+from portal.models import CodeFlowRecord, User
 
 AUTH_CHANGED = "auth-changed"
 PASSWORD_RESET_KEY = "password_reset"

@@ -1,12 +1,11 @@
 """The forms of the account dialogs; the password rules come from `passwords`."""
-from flask_login import current_user
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
-from .. import passwords
-from ..form_base import PortalForm
-from . import accounts
+from portal.auth import accounts, passwords
+from portal.web.forms import PortalForm
 
 
 def no_control_characters(form, field):

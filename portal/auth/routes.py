@@ -1,19 +1,18 @@
 """One small view per step of the account dialogs: form, one call, render."""
 from flask import Blueprint, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from ..admin import second_factor
-from ..clients import login_limit
-from ..extensions import account_forms, limiter
-from ..htmx import advance, finish, render, render_form
-from ..navigation import next_page, pop_next_page, remember_next
-from ..newsletter import subscriptions
-from . import accounts, sessions
-from .code_flow import Accepted, CodeFlow, Step
-from .flows import AUTH_CHANGED, RESET_PASSWORD, VERIFY_EMAIL, reset_done, user_allowed_to_reset
-from .forms import ButtonForm, CodeForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
-from .sessions import members_only
+from portal.auth import accounts, second_factor, sessions
+from portal.auth.code_flow import Accepted, CodeFlow, Step
+from portal.auth.flows import AUTH_CHANGED, RESET_PASSWORD, VERIFY_EMAIL, reset_done, user_allowed_to_reset
+from portal.auth.forms import ButtonForm, CodeForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
+from portal.auth.sessions import members_only
+from portal.clients import login_limit
+from portal.extensions import account_forms, limiter
+from portal.newsletter import subscriptions
+from portal.web.htmx import advance, finish, render, render_form
+from portal.web.navigation import next_page, pop_next_page, remember_next
 
 blueprint = Blueprint("auth", __name__)
 

@@ -8,16 +8,16 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
-from flask_wtf.csrf import generate_csrf
 from flask_login import login_required, login_user, logout_user
-from werkzeug.exceptions import HTTPException
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import delete, select
+from werkzeug.exceptions import HTTPException
 
-from ..clock import now
-from ..extensions import db, login_manager
-from ..htmx import current_page
-from ..models import LoginSession, User
-from ..navigation import NEXT_KEY, safe_next
+from portal.clock import now
+from portal.extensions import db, login_manager
+from portal.models import LoginSession, User
+from portal.web.htmx import current_page
+from portal.web.navigation import NEXT_KEY, safe_next
 
 LOGIN_KEY = "login"
 # "Last used" is approximate: written at most this often, not on every request.

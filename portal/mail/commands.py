@@ -3,9 +3,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from ..extensions import db
-from .delivery import deliver_due
-from .models import OutboxMail
+from portal.extensions import db
+from portal.mail.delivery import deliver_due
+from portal.mail.models import OutboxMail
 
 mail_group = AppGroup("mail", help="The outbox of mails.")
 

@@ -16,9 +16,9 @@ from flask import current_app
 from flask_mail import BadHeaderError, Message
 from sqlalchemy import and_, func, or_, select, update
 
-from ..clock import now
-from ..extensions import db, mail
-from .models import OutboxMail
+from portal.clock import now
+from portal.extensions import db, mail
+from portal.mail.models import OutboxMail
 
 log = logging.getLogger("portal.mail")
 

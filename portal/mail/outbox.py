@@ -5,9 +5,9 @@ from email.utils import make_msgid
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
-from ..extensions import db
-from ..i18n import in_language
-from .models import OutboxMail
+from portal.extensions import db
+from portal.mail.models import OutboxMail
+from portal.web.i18n import in_language
 
 # Set on a session that added mail, so its commit can wake the delivery worker.
 ENQUEUED_FLAG = "portal.mail_enqueued"

@@ -14,9 +14,9 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .. import housekeeping
-from .delivery import deliver_due
-from .outbox import ENQUEUED_FLAG
+from portal.mail.delivery import deliver_due
+from portal.mail.outbox import ENQUEUED_FLAG
+from portal.ops import housekeeping
 
 log = logging.getLogger("portal.mail")
 

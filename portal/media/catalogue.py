@@ -7,9 +7,9 @@ from flask import current_app, render_template
 from markupsafe import Markup
 from sqlalchemy import func, nulls_last, select
 
-from ..extensions import db
-from . import search
-from .models import Tag, Video, video_tags
+from portal.extensions import db
+from portal.media import search
+from portal.media.models import Tag, Video, video_tags
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from ..csv_cells import write_rows
-from ..extensions import db
-from ..models import User
-from ..urls import public_url
-from . import demo, library
-from .captions import DEFAULT_LANGUAGE
-from .models import Download, Video
+from portal.csv_cells import write_rows
+from portal.extensions import db
+from portal.media import demo, library
+from portal.media.captions import DEFAULT_LANGUAGE
+from portal.media.models import Download, Video
+from portal.models import User
+from portal.web.urls import public_url
 
 media_group = AppGroup("media", help="The video library.")
 downloads_group = AppGroup("downloads", help="The record of downloads.")

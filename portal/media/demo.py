@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..extensions import db
-from . import engine, library
-from .models import Video
+from portal.extensions import db
+from portal.media import engine, library
+from portal.media.models import Video
 
 SECONDS = 3
 RENDITIONS = [("HD 720p MP4", 1280, 720), ("SD 360p MP4", 640, 360)]

@@ -1,10 +1,11 @@
 """What a file is, in the words a newsroom uses: "HD 1080p MP4 · H.264 · 25 fps · 8.2 Mbit/s · 1.2 GB"."""
 from fractions import Fraction
 
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 
-from ..i18n import format_size
-from .models import Rendition
+from portal.media.models import Rendition
+from portal.web.i18n import format_size
 
 CODEC_NAMES = {
     "h264": "H.264", "hevc": "H.265", "vp8": "VP8", "vp9": "VP9", "av1": "AV1", "prores": "ProRes",

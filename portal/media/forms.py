@@ -1,11 +1,11 @@
 """The media area's one form: accepting the terms of use."""
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
-from flask_babel import lazy_gettext as _l
 
-from ..form_base import PortalForm
-from . import terms
+from portal.media import terms
+from portal.web.forms import PortalForm
 
 
 class AcceptTermsForm(PortalForm):

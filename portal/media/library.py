@@ -12,10 +12,10 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from ..extensions import db
-from . import captions, engine, listing_cache, search, storage
-from .captions import DEFAULT_LANGUAGE
-from .models import Rendition, Still, Tag, Video
+from portal.extensions import db
+from portal.media import captions, engine, listing_cache, search, storage
+from portal.media.captions import DEFAULT_LANGUAGE
+from portal.media.models import Rendition, Still, Tag, Video
 
 log = logging.getLogger("portal.media")
 

@@ -7,9 +7,9 @@ server's name) both save the files under the names SHA256SUMS lists.
 import re
 import unicodedata
 
-from ..models import User
-from . import links, serving
-from .models import Rendition, Video
+from portal.media import links, serving
+from portal.media.models import Rendition, Video
+from portal.models import User
 
 
 def file_name(rendition: Rendition) -> str:

@@ -10,10 +10,10 @@ import hmac
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
-from ..clock import now
-from ..extensions import db
-from ..models import User
-from ..urls import public_url
+from portal.clock import now
+from portal.extensions import db
+from portal.models import User
+from portal.web.urls import public_url
 
 SALT = "portal.download-link"
 

@@ -14,10 +14,10 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..clock import now, seconds_ago
-from ..extensions import db
-from ..i18n import current_language
-from .models import Video
+from portal.clock import now, seconds_ago
+from portal.extensions import db
+from portal.media.models import Video
+from portal.web.i18n import current_language
 
 SIZE = 512
 

@@ -1,15 +1,14 @@
 """Videos, their files (renditions), tags, and the record of downloads."""
 import hashlib
 from datetime import date, datetime
-
 from fractions import Fraction
 
 from sqlalchemy import BigInteger, Column, Date, Double, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import now
-from ..extensions import db
-from ..models import UTCDateTime
+from portal.clock import now
+from portal.extensions import db
+from portal.models import UTCDateTime
 
 # Sizes and bit rates pass 2**31; SQLite's INTEGER already holds 64 bits.
 BigInt = BigInteger().with_variant(Integer(), "sqlite")

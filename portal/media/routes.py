@@ -1,15 +1,14 @@
 """Catalogue, video pages, posters and downloads."""
 from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from ..admin import searches
-from ..extensions import db
-from ..htmx import is_htmx, render, render_form
-from ..navigation import safe_next
-from . import catalogue, library, link_lists, links, listing_cache, serving, storage, terms
-from .forms import AcceptTermsForm
-from .models import Rendition, Still, Video
+from portal.extensions import db
+from portal.media import catalogue, library, link_lists, links, listing_cache, searches, serving, storage, terms
+from portal.media.forms import AcceptTermsForm
+from portal.media.models import Rendition, Still, Video
+from portal.web.htmx import is_htmx, render, render_form
+from portal.web.navigation import safe_next
 
 blueprint = Blueprint("media", __name__)
 

@@ -9,9 +9,9 @@ every word of the query, each as a prefix, so results appear while one types.
 """
 import re
 
-from sqlalchemy import Integer, Float, text
+from sqlalchemy import Float, Integer, text
 
-from ..extensions import db
+from portal.extensions import db
 
 MAX_WORDS = 12
 SQLITE_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS video_search USING fts5(

@@ -13,11 +13,11 @@ from datetime import timedelta
 from flask import abort, current_app, request
 from werkzeug.utils import send_file
 
-from ..clock import now
-from ..extensions import db, insert_or_update
-from ..models import User
-from . import storage, terms
-from .models import Download, DownloadWindow, Rendition
+from portal.clock import now
+from portal.extensions import db, insert_or_update
+from portal.media import storage, terms
+from portal.media.models import Download, DownloadWindow, Rendition
+from portal.models import User
 
 log = logging.getLogger("portal.media")
 

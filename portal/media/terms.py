@@ -8,8 +8,8 @@ it is refused until its account accepts on the site.
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import User
+from portal.extensions import db
+from portal.models import User
 
 # What a person may state as the use of the files: (stored value, label).
 STATED_USES = [

@@ -6,9 +6,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from ..csv_cells import write_rows
-from ..extensions import db
-from . import mailout
+from portal.csv_cells import write_rows
+from portal.extensions import db
+from portal.newsletter import mailout
 
 newsletter_group = AppGroup("newsletter", help="The newsletter.")
 

@@ -10,12 +10,12 @@ from typing import Callable
 
 from sqlalchemy import exists, select
 
-from ..extensions import db
-from ..i18n import language_of
-from ..mail import outbox
-from ..models import User
-from .models import NewsletterRecipient, NewsletterSend
-from .subscriptions import unsubscribe_mail_parts
+from portal.extensions import db
+from portal.mail import outbox
+from portal.models import User
+from portal.newsletter.models import NewsletterRecipient, NewsletterSend
+from portal.newsletter.subscriptions import unsubscribe_mail_parts
+from portal.web.i18n import language_of
 
 BATCH = 100
 

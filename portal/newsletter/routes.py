@@ -2,9 +2,9 @@
 from flask import Blueprint, request
 from flask_babel import gettext as _
 
-from ..extensions import csrf
-from ..htmx import render
-from . import models, subscriptions  # noqa: F401  (models: their tables join the schema)
+from portal.extensions import csrf
+from portal.newsletter import models, subscriptions  # noqa: F401  (models: their tables join the schema)
+from portal.web.htmx import render
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 

@@ -3,17 +3,17 @@ import hashlib
 import hmac
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
-from flask_babel import lazy_gettext as _l
 
-from ..clock import now
-from ..extensions import db
-from ..i18n import language_of
-from ..mail import outbox
-from ..mail.models import OutboxMail
-from ..models import User
-from ..urls import public_url
+from portal.clock import now
+from portal.extensions import db
+from portal.mail import outbox
+from portal.mail.models import OutboxMail
+from portal.models import User
+from portal.web.i18n import language_of
+from portal.web.urls import public_url
 
 SALT = "portal.unsubscribe"
 
@@ -31,7 +31,7 @@ def subscribe(user: User, source: str) -> None:
 
 def unsubscribe(user: User) -> None:
     """Withdraw consent; newsletter mails still waiting in the outbox are not sent."""
-    from .models import NewsletterRecipient
+    from portal.newsletter.models import NewsletterRecipient
 
     user.newsletter_subscribed_at = None
     user.newsletter_consent_source = None

@@ -10,9 +10,10 @@ from typing import Callable
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import LazyString, lazy_gettext as _l
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
-log = logging.getLogger("portal.passwords")
+log = logging.getLogger("portal.auth.passwords")
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256

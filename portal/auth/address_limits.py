@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, literal, or_, select, update
 
-from .clock import now
-from .limits import value
-from .extensions import db, insert_or_update
-from .models import AddressCounter, UTCDateTime
+from portal.clock import now
+from portal.extensions import db, insert_or_update
+from portal.limits import value
+from portal.models import AddressCounter, UTCDateTime
 
 
 @dataclass(frozen=True)

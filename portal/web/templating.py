@@ -1,10 +1,11 @@
 """What every template, and every macro it imports, may use."""
 from flask_login import current_user
 
-from . import branding, passwords
-from .clock import wait_in_words
-from .htmx import current_page
-from .media import describe, links, terms
+from portal.auth import passwords
+from portal.clock import wait_in_words
+from portal.media import describe, links, terms
+from portal.pages import branding
+from portal.web.htmx import current_page
 
 
 def _fillable(form) -> list:

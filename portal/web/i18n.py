@@ -11,17 +11,17 @@ from pathlib import Path
 
 from babel import Locale
 from flask import Blueprint, current_app, g, has_request_context, redirect, request
-from flask_babel import (Babel, force_locale, format_date, format_datetime, format_decimal, get_locale, gettext,
-                         lazy_gettext as _l, ngettext)
+from flask_babel import Babel, force_locale, format_date, format_datetime, format_decimal, get_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .extensions import db
-from .navigation import safe_next
+from portal.extensions import db
+from portal.web.navigation import safe_next
 
 DEFAULT = "en"
 # English, and every language with a compiled catalogue (`portal translations compile`).
 SUPPORTED = (DEFAULT, *sorted(path.parent.parent.name
-                              for path in (Path(__file__).parent / "translations").glob("*/LC_MESSAGES/messages.mo")))
+                              for path in (Path(__file__).parents[1] / "translations").glob("*/LC_MESSAGES/messages.mo")))
 COOKIE = "language"
 # What a page's language depends on besides its address (`security.add_security_headers` sends it).
 VARY = ("Accept-Language", "Cookie")
@@ -100,7 +100,7 @@ def day_and_time(moment) -> str:
 @blueprint.post("/language")
 def switch():
     """The header's switch: remember the choice, on the account too, and show the same page again."""
-    from .htmx import render
+    from portal.web.htmx import render
 
     language = _supported(request.form.get("language"))
     if language is None:

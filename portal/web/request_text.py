@@ -10,10 +10,10 @@ validators' to refuse, with a message on the field.)
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, request
-from werkzeug.exceptions import BadRequest
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
 
-from .htmx import render
+from portal.web.htmx import render
 
 # What Werkzeug puts in a multipart field in place of bytes that are not UTF-8.
 REPLACEMENT_CHARACTER = "\ufffd"

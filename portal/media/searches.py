@@ -9,9 +9,9 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import now
-from ..extensions import db
-from .models import UnfoundSearch
+from portal.admin.models import UnfoundSearch
+from portal.clock import now
+from portal.extensions import db
 
 QUERY_LENGTH = 200
 

@@ -12,11 +12,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func
 
-from . import address_limits, send_throttle
-from .clock import seconds_ago
-from .extensions import db
-from .media.models import DownloadWindow
-from .models import LoginSession, OneTimeCode
+from portal.auth import address_limits, send_throttle
+from portal.clock import seconds_ago
+from portal.extensions import db
+from portal.media.models import DownloadWindow
+from portal.models import LoginSession, OneTimeCode
 
 # A spent or expired code still tells "a newer code was sent" for this long.
 SPENT_CODE_KEPT = timedelta(days=1)

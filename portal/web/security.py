@@ -3,15 +3,16 @@ import logging
 import time
 
 from flask import g, make_response, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
-from flask_babel import gettext as _, lazy_gettext as _l
 
-from . import i18n
-from .clock import duration_in_words
-from .extensions import db, limiter, login_manager
-from .htmx import render
+from portal.clock import duration_in_words
+from portal.extensions import db, limiter, login_manager
+from portal.web import i18n
+from portal.web.htmx import render
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

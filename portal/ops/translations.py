@@ -10,7 +10,7 @@ import click
 from babel.messages.frontend import CommandLineInterface
 from flask.cli import AppGroup
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "portal" / "translations"
 TEMPLATE = FOLDER / "messages.pot"
 # The names the portal marks texts with, besides pybabel's defaults (_, gettext, ngettext).

@@ -12,11 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, render_template
-from markdown_it import MarkdownIt
 from flask_babel import lazy_gettext as _l
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from .i18n import current_language
+from portal.web.i18n import current_language
 
 # name (file and route) → title
 PAGES = {

@@ -12,12 +12,12 @@ import hmac
 import secrets
 
 from flask import current_app
-from sqlalchemy import select, update
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 
-from .clock import now, seconds_ahead
-from .extensions import db
-from .models import OneTimeCode, User
+from portal.clock import now, seconds_ahead
+from portal.extensions import db
+from portal.models import OneTimeCode, User
 
 VERIFY_EMAIL = "verify"
 RESET_PASSWORD = "reset"

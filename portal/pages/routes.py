@@ -2,10 +2,10 @@
 header that refreshes itself after log-in or log-out."""
 from flask import Blueprint, abort, render_template, send_file
 
-from . import branding
-from .htmx import render
-from .media.routes import catalogue_page
-from .page_text import PAGES, page_body
+from portal.media.routes import catalogue_page
+from portal.pages import branding
+from portal.pages.texts import PAGES, page_body
+from portal.web.htmx import render
 
 blueprint = Blueprint("pages", __name__)
 

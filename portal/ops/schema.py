@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 
-from .extensions import db
+from portal.extensions import db
 
 # Any constant will do; it names the lock among this database's advisory locks.
 POSTGRES_LOCK_KEY = 0x504F5254414C
@@ -69,7 +69,7 @@ def _make_sqlite_file_private() -> None:
 
 
 def _create_all() -> None:
-    from .media import search
+    from portal.media import search
 
     with db.engine.begin() as connection:
         db.metadata.create_all(connection)

@@ -8,12 +8,12 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .clock import now
-from .extensions import db, limiter
-from .mail.models import OutboxMail
+from portal.clock import now
+from portal.extensions import db, limiter
+from portal.mail.models import OutboxMail
 
 blueprint = Blueprint("health", __name__)
-log = logging.getLogger("portal.health")
+log = logging.getLogger("portal.ops.health")
 WARNINGS_KEY = "portal.deployment_warnings"
 
 

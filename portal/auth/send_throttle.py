@@ -10,14 +10,14 @@ the answers reveal nothing. Every refusal says when a send will be possible.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
 
-from .clients import client_network
-from .clock import seconds_ago
-from .extensions import db
-from .limits import DAY, HOUR, value
-from .models import CodeSend
+from portal.clients import client_network
+from portal.clock import seconds_ago
+from portal.extensions import db
+from portal.limits import DAY, HOUR, value
+from portal.models import CodeSend
 
 
 @dataclass(frozen=True)

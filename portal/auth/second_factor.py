@@ -16,16 +16,16 @@ import secrets
 import pyotp
 import segno
 from flask import current_app, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, func, select, update
-from flask_babel import gettext as _, lazy_gettext as _l
 
-from .. import address_limits
-from ..auth import sessions
-from ..clock import now, wait_in_words
-from ..extensions import db
-from ..models import User
-from .models import RecoveryCode, SecondFactor
+from portal.admin.models import RecoveryCode, SecondFactor
+from portal.auth import address_limits, sessions
+from portal.clock import now, wait_in_words
+from portal.extensions import db
+from portal.models import User
 
 PENDING_KEY = "second_factor_pending"
 PASSED_KEY = "second_factor_passed"

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from flask import Flask, g, has_request_context, request
 
-from .access_log import RedactLinks, redact
+from portal.web.access_log import RedactLinks, redact
 
 HEADER = "X-Request-ID"
 SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")

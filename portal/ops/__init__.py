@@ -1,0 +1,1 @@
+"""Operations: health, housekeeping, the database schema, translation commands."""

@@ -1,0 +1,1 @@
+"""Web plumbing every area shares: htmx rendering, headers, request log, navigation, URLs, templating, forms."""
