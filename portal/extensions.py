@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
-from portal.clients import client_network, form_limit, no_limit_applies
+from portal.limits import client_network, form_limit, no_limit_applies
 
 
 class Base(DeclarativeBase):

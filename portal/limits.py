@@ -3,11 +3,13 @@
 Each is a setting (`PORTAL_<NAME>`) whose default is here; the code reads
 `current_app.config[NAME]`, and the README's limits table is this table (a
 test keeps them equal). Counters kept in the database hold across workers
-and hosts; the per-client request limits live in Flask-Limiter's storage.
+and hosts; the per-client request limits live in Flask-Limiter's storage,
+counted per client network.
 """
+import ipaddress
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
 
 MINUTE = 60
 HOUR = 3600
@@ -46,3 +48,43 @@ def defaults() -> dict:
 def value(number_or_setting: int | str | None) -> int | None:
     """A limit given as a number, or as the name of the setting that holds it."""
     return current_app.config[number_or_setting] if isinstance(number_or_setting, str) else number_or_setting
+
+
+def client_network() -> str:
+    """The client's IPv4 address, or its IPv6 /64 (one household or office).
+
+    One IPv6 client commonly holds a whole /64, so counting single addresses
+    would let it rotate past every limit.
+    """
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
+def form_limit() -> str:
+    """Flask-Limiter's limit on posts of the account forms, per client network."""
+    return current_app.config["FORM_RATE_LIMIT"]
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+# Limits that count every request, whatever its method, if an admin sets them.
+EVERY_REQUEST_LIMITS = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def no_limit_applies() -> bool:
+    """Flask-Limiter's request filter: reads pass, as every limit the portal declares counts posts.
+
+    Limits an admin sets for every request (`PORTAL_RATELIMIT_DEFAULT`, ...) still count reads.
+    """
+    return request.method in READS and not any(current_app.config.get(name) for name in EVERY_REQUEST_LIMITS)

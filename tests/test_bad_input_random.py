@@ -173,7 +173,7 @@ def people(app, new_visitor, deliver, clock):
         "/reset/code": (waiting_for_reset_code, "/reset/code"),
         "/reset/resend": (waiting_for_reset_code, "/reset/code"),
         "/reset/password": (resetting, "/reset/password"),
-        "/welcome/subscribe": (logged_in, "/welcome"),
+        "/newsletter/subscribe": (logged_in, "/welcome"),
         "/terms/accept": (logged_in, "/terms/accept"),
         "/account/newsletter": (logged_in, "/account/"),
         "/account/password": (logged_in, "/account/password"),

@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from portal.auth import codes
+from portal.auth.flows import RESET_PASSWORD, VERIFY_EMAIL
 from portal.extensions import db
 from portal.models import OneTimeCode, User
 
@@ -21,13 +22,13 @@ def account(app):
         yield user
 
 
-def issue(user, purpose=codes.VERIFY_EMAIL):
+def issue(user, purpose=VERIFY_EMAIL.purpose):
     code = codes.issue(user.email, purpose, user=user)
     db.session.commit()
     return code
 
 
-def check(code, purpose=codes.VERIFY_EMAIL, address=ADA):
+def check(code, purpose=VERIFY_EMAIL.purpose, address=ADA):
     outcome, _ = codes.check(address, purpose, code)
     db.session.commit()
     return outcome
@@ -47,14 +48,14 @@ def test_a_code_is_six_digits_from_secrets_and_stored_only_as_a_keyed_hash(accou
     assert len(code) == 6 and code.isdigit()
     [stored] = db.session.scalars(db.select(OneTimeCode)).all()
     assert code not in stored.code_hash
-    assert stored.code_hash == codes.keyed_hash(ADA, codes.VERIFY_EMAIL, code)
+    assert stored.code_hash == codes.keyed_hash(ADA, VERIFY_EMAIL.purpose, code)
 
 
 def test_the_hash_is_keyed_with_the_app_secret(app, account):
     code = issue(account)
-    before = codes.keyed_hash(ADA, codes.VERIFY_EMAIL, code)
+    before = codes.keyed_hash(ADA, VERIFY_EMAIL.purpose, code)
     app.config["SECRET_KEY"] = "another secret"
-    assert codes.keyed_hash(ADA, codes.VERIFY_EMAIL, code) != before
+    assert codes.keyed_hash(ADA, VERIFY_EMAIL.purpose, code) != before
 
 
 def test_codes_are_compared_in_constant_time(account, monkeypatch):
@@ -73,7 +74,7 @@ def test_a_code_works_once(account):
 
 def test_a_code_is_bound_to_its_purpose(account):
     code = issue(account)
-    assert check(code, purpose=codes.RESET_PASSWORD) is not Outcome.ACCEPTED
+    assert check(code, purpose=RESET_PASSWORD.purpose) is not Outcome.ACCEPTED
     assert check(code) is Outcome.ACCEPTED
 
 
@@ -111,23 +112,23 @@ def test_the_lifetime_is_a_setting(app, account, clock):
 
 def test_issuing_a_code_replaces_the_older_ones_of_the_same_purpose_only(account):
     old_verify = issue(account)
-    reset = issue(account, codes.RESET_PASSWORD)
+    reset = issue(account, RESET_PASSWORD.purpose)
     issue(account)
     assert check(old_verify) is Outcome.REPLACED
-    assert check(reset, codes.RESET_PASSWORD) is Outcome.ACCEPTED
+    assert check(reset, RESET_PASSWORD.purpose) is Outcome.ACCEPTED
 
 
 def test_killing_all_codes_of_an_address(account):
     verify = issue(account)
-    reset = issue(account, codes.RESET_PASSWORD)
+    reset = issue(account, RESET_PASSWORD.purpose)
     codes.kill(ADA)
     assert check(verify) is Outcome.KILLED
-    assert check(reset, codes.RESET_PASSWORD) is Outcome.KILLED
+    assert check(reset, RESET_PASSWORD.purpose) is Outcome.KILLED
 
 
 def test_a_decoy_answers_like_a_real_code_and_is_never_accepted(account, clock):
     real = issue(account)
-    decoy = codes.issue("nobody@example.org", codes.VERIFY_EMAIL, decoy=True)
+    decoy = codes.issue("nobody@example.org", VERIFY_EMAIL.purpose, decoy=True)
     db.session.commit()
     assert check(decoy, address="nobody@example.org") is Outcome.WRONG
     real_answers = [check(other(real)) for _ in range(6)]
@@ -137,7 +138,7 @@ def test_a_decoy_answers_like_a_real_code_and_is_never_accepted(account, clock):
 
 def test_a_decoy_expires_like_a_real_code(account, clock):
     issue(account)
-    codes.issue("nobody@example.org", codes.VERIFY_EMAIL, decoy=True)
+    codes.issue("nobody@example.org", VERIFY_EMAIL.purpose, decoy=True)
     db.session.commit()
     clock.advance(30 * 60)
     assert check("123456") == check("123456", address="nobody@example.org") == Outcome.EXPIRED

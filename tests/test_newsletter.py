@@ -13,7 +13,7 @@ from portal.newsletter import subscriptions
 
 @pytest.fixture
 def subscriber(app, verified, deliver):
-    verified.post("/welcome/subscribe", form_url="/welcome")
+    verified.post("/newsletter/subscribe", form_url="/welcome")
     return deliver().to("ada@example.org")[-1]
 
 

@@ -46,7 +46,7 @@ def test_verifying_tells_the_page_behind_the_dialog(visitor, deliver):
 def test_subscribing_records_consent_and_its_time(app, visitor, deliver, clock):
     visitor.register()
     visitor.verify(code_in(deliver().to("ada@example.org")[0]))
-    response = visitor.post("/welcome/subscribe", form_url="/welcome")
+    response = visitor.post("/newsletter/subscribe", form_url="/welcome")
 
     assert "subscribed" in response.text
     account = user(app)

@@ -3,6 +3,7 @@ from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in, text_of
 from sqlalchemy import select
 
 from portal.auth import codes
+from portal.auth.flows import VERIFY_EMAIL
 from portal.extensions import db
 from portal.models import User
 
@@ -84,11 +85,11 @@ def test_the_reset_kills_outstanding_codes(app, registered, deliver, clock):
     registered.post("/reset/code", {"code": code})
     with app.test_request_context():
         user = db.session.scalar(select(User))
-        other_code = codes.issue(user.email, codes.VERIFY_EMAIL, user=user)
+        other_code = codes.issue(user.email, VERIFY_EMAIL.purpose, user=user)
         db.session.commit()
     registered.post("/reset/password", {"password": OTHER_PASSWORD, "confirm": OTHER_PASSWORD})
     with app.test_request_context():
-        outcome, _ = codes.check("ada@example.org", codes.VERIFY_EMAIL, other_code)
+        outcome, _ = codes.check("ada@example.org", VERIFY_EMAIL.purpose, other_code)
         assert outcome is codes.Outcome.KILLED
 
 

@@ -84,7 +84,7 @@ def test_the_main_states_are_pictured_in_each_language_and_colour_scheme(browser
         camera.shoot("code")
         dialog.locator("[name=code]").fill(wait_for_code(inbox, ADA))
         dialog.locator("[name=code]").press("Enter")
-        expect(dialog.locator(f"form[action='/welcome/subscribe'] button")).to_be_visible()
+        expect(dialog.locator("form[action='/newsletter/subscribe'] button")).to_be_visible()
         camera.shoot("welcome")
         dialog.locator("[data-close-dialog]").last.click()
 

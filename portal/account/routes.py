@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.account import notices, profile
+from portal.account.flows import CHANGE_EMAIL
+from portal.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm
 from portal.account.notices import tell
 from portal.auth import accounts, sessions
-from portal.auth.flows import CHANGE_EMAIL
-from portal.auth.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm
-from portal.auth.routes import code_step, resend_code
+from portal.auth.forms import ButtonForm
 from portal.auth.sessions import members_only
+from portal.auth.steps import code_step, resend_code
 from portal.clock import now
 from portal.extensions import account_forms
 from portal.newsletter import subscriptions

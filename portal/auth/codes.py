@@ -19,9 +19,6 @@ from portal.clock import now, seconds_ahead
 from portal.extensions import db
 from portal.models import OneTimeCode, User
 
-VERIFY_EMAIL = "verify"
-RESET_PASSWORD = "reset"
-
 
 class Outcome(enum.Enum):
     ACCEPTED = "accepted"

@@ -1,14 +1,13 @@
-"""The code flows of the account dialogs, one table row each.
+"""The code flows of registering and resetting a password, one table row each.
 
-A new purpose (confirming a new address, say) is one more `CodeFlow` here:
-its texts, its mail, its endpoints and what an accepted code does.
+A new purpose is one more `CodeFlow` (as My account's new address is, in
+`portal/account/flows.py`): its texts, its mail, its endpoints and what an
+accepted code does.
 """
 from flask import current_app, session
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.account import notices, profile
 from portal.auth import accounts, sessions
 from portal.auth.code_flow import Accepted, CodeFlow
 from portal.clock import now
@@ -76,36 +75,6 @@ RESET_PASSWORD = CodeFlow(
     gets_code=lambda user: user is not None,
     on_accept=_allow_new_password,
     notice=_reset_before_registering,
-)
-
-
-def _move_to_new_address(address: str, user: User | None, record: CodeFlowRecord) -> Accepted:
-    account = db.session.get(User, record.user_id)
-    if account is not None and profile.change_email(account, address):
-        notices.tell(_("Your email address is now %(address)s.", address=address))
-    else:
-        notices.tell(_("Your email address could not be changed. Please try again."))
-    return Accepted("account.overview", trigger=AUTH_CHANGED)
-
-
-def _new_address_taken(address: str, user: User | None) -> tuple[str, str] | None:
-    if user is not None:
-        return "email_change_attempt", _l("Someone tried to use your address for another account")
-    return None
-
-
-CHANGE_EMAIL = CodeFlow(
-    purpose="new_email",
-    eyebrow=_l("Change email"),
-    intro=_l("Enter the code to confirm your new address."),
-    mail_template="new_email_code",
-    mail_subject=_l("Confirm your new email address"),
-    start_endpoint="account.change_email",
-    step_endpoint="account.confirm_email",
-    resend_endpoint="account.resend_email_code",
-    gets_code=lambda user: user is None,
-    on_accept=_move_to_new_address,
-    notice=_new_address_taken,
 )
 
 

@@ -108,24 +108,5 @@ class NewPasswordForm(PortalForm):
     password, confirm = new_password_fields(_l("New password"), _l("Confirm new password"))
 
 
-class ChangePasswordForm(PortalForm):
-    current_password = current_password_field()
-    password, confirm = new_password_fields(_l("New password"), _l("Confirm new password"))
-
-
-class DetailsForm(PortalForm):
-    full_name = full_name_field()
-    organisation = organisation_field()
-
-
-class ChangeEmailForm(PortalForm):
-    email = email_field(_l("New email address"))
-    current_password = current_password_field()
-
-
-class DeleteAccountForm(PortalForm):
-    password = current_password_field(_l("Password"))
-
-
 class ButtonForm(PortalForm):
     """A form that is only a button: it carries the CSRF token."""

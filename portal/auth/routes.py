@@ -1,16 +1,14 @@
 """One small view per step of the account dialogs: form, one call, render."""
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from portal.auth import accounts, second_factor, sessions
-from portal.auth.code_flow import Accepted, CodeFlow, Step
 from portal.auth.flows import AUTH_CHANGED, RESET_PASSWORD, VERIFY_EMAIL, reset_done, user_allowed_to_reset
-from portal.auth.forms import ButtonForm, CodeForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
+from portal.auth.forms import ButtonForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
 from portal.auth.sessions import members_only
-from portal.clients import login_limit
+from portal.auth.steps import code_step, resend_code
 from portal.extensions import account_forms, limiter
-from portal.newsletter import subscriptions
+from portal.limits import login_limit
 from portal.web.htmx import advance, finish, render, render_form
 from portal.web.navigation import next_page, pop_next_page, remember_next
 
@@ -63,41 +61,10 @@ def resend_reset_code():
     return resend_code(RESET_PASSWORD)
 
 
-def code_step(flow: CodeFlow):
-    """The "Check your inbox" step, for any flow."""
-    step = flow.resume()
-    if step is None:
-        return advance(url_for(flow.start_endpoint))
-    form = CodeForm()
-    if form.validate_on_submit():
-        result = flow.check(form.code.data)
-        if isinstance(result, Accepted):
-            return advance(url_for(result.next_endpoint), trigger=result.trigger)
-        form.code.errors.append(result)
-    return show_code_step(step, form)
-
-
-def show_code_step(step: Step, form):
-    return render_form("auth/_code.html", form, step=step, resend_form=ButtonForm(), title=step.flow.title)
-
-
-def resend_code(flow: CodeFlow):
-    """Post/redirect/get: the step says what happened, and a reload posts nothing."""
-    flow.resend()
-    return advance(url_for(flow.step_endpoint))
-
-
 @blueprint.get("/welcome")
 @members_only
 def welcome():
     return render("auth/_welcome.html", form=ButtonForm(), next_page=next_page(), title="Welcome")
-
-
-@blueprint.post("/welcome/subscribe")
-@members_only
-def subscribe():
-    subscriptions.subscribe(current_user, "offer")
-    return advance(url_for("auth.welcome"))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from portal.clients import client_network
 from portal.clock import seconds_ago
 from portal.extensions import db
-from portal.limits import DAY, HOUR, value
+from portal.limits import DAY, HOUR, client_network, value
 from portal.models import CodeSend
 
 

@@ -1,12 +1,22 @@
-"""Unsubscribing from a newsletter mail, without logging in."""
-from flask import Blueprint, request
+"""Subscribing from the welcome step, and unsubscribing from a newsletter mail without logging in."""
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from portal.auth.sessions import members_only
 from portal.extensions import csrf
 from portal.newsletter import models, subscriptions  # noqa: F401  (models: their tables join the schema)
-from portal.web.htmx import render
+from portal.web.htmx import advance, render
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
+
+
+@blueprint.post("/subscribe")
+@members_only
+def subscribe():
+    """The welcome step's offer, accepted."""
+    subscriptions.subscribe(current_user, "offer")
+    return advance(url_for("auth.welcome"))
 
 
 @blueprint.route("/unsubscribe/<token>", methods=["GET", "POST"])

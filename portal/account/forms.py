@@ -1,0 +1,30 @@
+"""The forms of My account; their fields are the account dialogs' own."""
+from flask_babel import lazy_gettext as _l
+
+from portal.auth.forms import (
+    current_password_field,
+    email_field,
+    full_name_field,
+    new_password_fields,
+    organisation_field,
+)
+from portal.web.forms import PortalForm
+
+
+class ChangePasswordForm(PortalForm):
+    current_password = current_password_field()
+    password, confirm = new_password_fields(_l("New password"), _l("Confirm new password"))
+
+
+class DetailsForm(PortalForm):
+    full_name = full_name_field()
+    organisation = organisation_field()
+
+
+class ChangeEmailForm(PortalForm):
+    email = email_field(_l("New email address"))
+    current_password = current_password_field()
+
+
+class DeleteAccountForm(PortalForm):
+    password = current_password_field(_l("Password"))
