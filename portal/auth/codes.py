@@ -10,14 +10,18 @@ import enum
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from portal.clock import now, seconds_ahead
+from portal.clock import now, seconds_ago, seconds_ahead
 from portal.extensions import db
 from portal.models import OneTimeCode, User
+
+# A spent or expired code still tells "a newer code was sent" for this long.
+SPENT_CODE_KEPT = timedelta(days=1)
 
 
 class Outcome(enum.Enum):
@@ -138,3 +142,9 @@ def _state_of(code: OneTimeCode) -> Outcome:
     if now() >= code.expires_at:
         return Outcome.EXPIRED
     return Outcome.WRONG
+
+
+def forget_stale() -> int:
+    """Drop codes a day after they expired or were spent; until then one still tells "a newer code was sent"."""
+    return db.session.execute(delete(OneTimeCode).where(
+        OneTimeCode.expires_at <= seconds_ago(SPENT_CODE_KEPT.total_seconds()))).rowcount

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from werkzeug.exceptions import HTTPException
 
-from portal.clock import now
+from portal.clock import now, seconds_ago
 from portal.extensions import db, login_manager
 from portal.models import LoginSession, User
 from portal.web.htmx import current_page
@@ -125,3 +125,10 @@ def public_page(target: str | None) -> str:
         return "/"
     view = current_app.view_functions.get(endpoint)
     return "/" if getattr(view, "is_members_only", False) else target
+
+
+def forget_stale() -> int:
+    """Drop login sessions whose cookie can no longer be presented: Flask refuses it after its lifetime."""
+    return db.session.execute(delete(LoginSession).where(
+        func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
+        <= seconds_ago(current_app.permanent_session_lifetime.total_seconds()))).rowcount

@@ -4,13 +4,39 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.media import catalogue, library, link_lists, links, listing_cache, searches, serving, storage, terms
+from portal.media import (
+    catalogue,
+    describe,
+    library,
+    link_lists,
+    links,
+    listing_cache,
+    searches,
+    serving,
+    storage,
+    terms,
+)
 from portal.media.forms import AcceptTermsForm
 from portal.media.models import Rendition, Still, Video
 from portal.web.htmx import is_htmx, render, render_form
 from portal.web.navigation import safe_next
 
 blueprint = Blueprint("media", __name__)
+blueprint.add_app_template_global(terms.notice, "terms_of_use")
+blueprint.add_app_template_filter(describe.summary, "file_summary")
+
+
+@blueprint.app_template_filter()
+def duration(seconds: int) -> str:
+    """1:02:03 or 4:05."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@blueprint.app_template_global()
+def download_link(rendition_id: int) -> str:
+    return links.link_for(current_user, rendition_id)
 
 
 def printable(text: str) -> str:

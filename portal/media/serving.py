@@ -11,9 +11,10 @@ import re
 from datetime import timedelta
 
 from flask import abort, current_app, request
+from sqlalchemy import delete
 from werkzeug.utils import send_file
 
-from portal.clock import now
+from portal.clock import now, seconds_ago
 from portal.extensions import db, insert_or_update
 from portal.media import storage, terms
 from portal.media.models import Download, DownloadWindow, Rendition
@@ -101,3 +102,9 @@ def _starts_a_download(rendition: Rendition, user: User) -> bool:
         .returning(DownloadWindow.counted_at)
     )
     return db.session.execute(statement).first() is not None
+
+
+def forget_stale() -> int:
+    """Drop download windows that closed: a request after them counts as a new download anyway."""
+    return db.session.execute(delete(DownloadWindow).where(
+        DownloadWindow.counted_at <= seconds_ago(current_app.config["DOWNLOAD_RECORD_WINDOW"]))).rowcount

@@ -7,38 +7,22 @@ process's background worker runs `forget_stale` every
 `HOUSEKEEPING_INTERVAL` seconds; deleting twice is harmless, so several
 workers need no coordination.
 """
-from datetime import timedelta
-
-from flask import current_app
-from sqlalchemy import delete, func
-
-from portal.auth import address_limits, send_throttle
-from portal.clock import seconds_ago
+from portal.auth import address_limits, codes, send_throttle, sessions
 from portal.extensions import db
-from portal.media.models import DownloadWindow
-from portal.models import LoginSession, OneTimeCode
+from portal.media import serving
 
-# A spent or expired code still tells "a newer code was sent" for this long.
-SPENT_CODE_KEPT = timedelta(days=1)
+# Each area says what of its own has outlived its use.
+STALE_RECORDS = {
+    "code sends": send_throttle.forget_stale,
+    "try counters": address_limits.forget_stale,
+    "codes": codes.forget_stale,
+    "login sessions": sessions.forget_stale,
+    "download windows": serving.forget_stale,
+}
 
 
 def forget_stale() -> dict[str, int]:
     """Delete what has outlived its use; how many rows of each kind went."""
-    forgotten = {
-        "code sends": send_throttle.forget_stale(),
-        "try counters": address_limits.forget_stale(),
-        "codes": _delete(delete(OneTimeCode).where(
-            OneTimeCode.expires_at <= seconds_ago(SPENT_CODE_KEPT.total_seconds()))),
-        # Their cookie can no longer be presented: Flask refuses it after this lifetime.
-        "login sessions": _delete(delete(LoginSession).where(
-            func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
-            <= seconds_ago(current_app.permanent_session_lifetime.total_seconds()))),
-        "download windows": _delete(delete(DownloadWindow).where(
-            DownloadWindow.counted_at <= seconds_ago(current_app.config["DOWNLOAD_RECORD_WINDOW"]))),
-    }
+    forgotten = {kind: forget() for kind, forget in STALE_RECORDS.items()}
     db.session.commit()
     return forgotten
-
-
-def _delete(statement) -> int:
-    return db.session.execute(statement).rowcount

@@ -8,6 +8,7 @@ from portal.pages.texts import PAGES, page_body
 from portal.web.htmx import render
 
 blueprint = Blueprint("pages", __name__)
+blueprint.add_app_template_global(branding.logo_url, "site_logo")
 
 
 @blueprint.get("/")

@@ -1,10 +1,5 @@
-"""What every template, and every macro it imports, may use."""
-from flask_login import current_user
-
-from portal.auth import passwords
+"""What every template, and every macro it imports, may use (each area adds its own on its blueprint)."""
 from portal.clock import wait_in_words
-from portal.media import describe, links, terms
-from portal.pages import branding
 from portal.web.htmx import current_page
 
 
@@ -31,27 +26,10 @@ def error_links(form) -> list[tuple[str, str]]:
     return links
 
 
-def duration(seconds: int) -> str:
-    """1:02:03 or 4:05."""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-def download_link(rendition_id: int) -> str:
-    return links.link_for(current_user, rendition_id)
-
-
 def install(app) -> None:
     app.jinja_env.globals.update(
         current_page=current_page,
         focus_target=focus_target,
         error_links=error_links,
-        password_hint=passwords.HINT,
-        site_logo=branding.logo_url,
-        download_link=download_link,
         wait_in_words=wait_in_words,
-        terms_of_use=terms.notice,
     )
-    app.jinja_env.filters["duration"] = duration
-    app.jinja_env.filters["file_summary"] = describe.summary
