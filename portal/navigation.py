@@ -1,9 +1,13 @@
-"""Where a person goes back to after a dialog: a local path, nothing else."""
+"""Where a request asks to go: the local path a person goes back to after a
+dialog, and the page or filter numbers of its query string."""
+import re
 from urllib.parse import urlsplit
 
-from flask import session
+from flask import request, session
 
 NEXT_KEY = "next"
+# PostgreSQL's `integer`, the type of every id: a larger number fails in the database, not in the view.
+LARGEST_NUMBER = 2**31 - 1
 
 
 def safe_next(target: str | None) -> str | None:
@@ -35,3 +39,19 @@ def next_page() -> str:
 
 def pop_next_page() -> str:
     return session.pop(NEXT_KEY, None) or "/"
+
+
+def number_in_query(name: str, default: int | None = None) -> int | None:
+    """The query parameter `name` as a whole number from 1 to `LARGEST_NUMBER`.
+
+    `default` when the parameter is absent or empty; None for anything else,
+    which the view answers as it answers a page or filter that does not
+    exist, so a huge number never reaches the database.
+    """
+    text = request.args.get(name, "")
+    if not text:
+        return default
+    if not re.fullmatch(r"[0-9]{1,10}", text):
+        return None
+    number = int(text)
+    return number if 1 <= number <= LARGEST_NUMBER else None

@@ -13,6 +13,7 @@ from ..auth.sessions import members_only
 from ..clock import now
 from ..extensions import account_forms
 from ..htmx import advance, finish, render, render_form
+from ..navigation import number_in_query
 from ..newsletter import subscriptions
 from . import notices, profile
 from .notices import tell
@@ -97,7 +98,9 @@ def newsletter():
 @blueprint.get("/downloads")
 @members_only
 def downloads():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = number_in_query("page", default=1)
+    if page is None:
+        abort(404)
     lines, pages = profile.download_history(sessions.account(), page)
     if page > pages:
         abort(404)

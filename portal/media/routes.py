@@ -7,7 +7,7 @@ from ..admin import searches
 from ..auth import sessions
 from ..extensions import db
 from ..htmx import is_htmx, render, render_form
-from ..navigation import safe_next
+from ..navigation import number_in_query, safe_next
 from . import catalogue, library, link_lists, links, listing_cache, serving, storage, terms
 from .forms import AcceptTermsForm
 from .models import Rendition, Still, Video
@@ -24,9 +24,9 @@ def catalogue_page():
     """The home page: the catalogue, or only its results for an htmx search."""
     query = printable(request.args.get("q", ""))[:200]
     tag = printable(request.args.get("tag", ""))[:80]
-    year = request.args.get("year", type=int)
+    year = number_in_query("year")
     year = year if year and 1 <= year <= 9999 else None
-    number = request.args.get("page", 1, type=int)
+    number = number_in_query("page") or 1
     listing = listing_cache.cached(("listing", query, tag, year, number),
                                    lambda: catalogue.listing(query, tag, year, number))
     searches.record_if_nothing_found(query, tag, year, listing.total)
@@ -169,7 +169,7 @@ def results_sha256sums():
 def _filters():
     query = printable(request.args.get("q", ""))[:200]
     tag = printable(request.args.get("tag", ""))[:80]
-    year = request.args.get("year", type=int)
+    year = number_in_query("year")
     return query, tag, (year if year and 1 <= year <= 9999 else None)
 
 
