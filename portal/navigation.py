@@ -1,5 +1,5 @@
 """Where a request asks to go: the local path a person goes back to after a
-dialog, and the page or filter numbers of its query string."""
+dialog, and the numbers and words of its query string."""
 import re
 from urllib.parse import urlsplit
 
@@ -55,3 +55,13 @@ def number_in_query(name: str, default: int | None = None) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= LARGEST_NUMBER else None
+
+
+def text_in_query(name: str, longest: int) -> str:
+    """The query parameter `name` without control characters or outer spaces, cut to `longest` characters.
+
+    A search or lookup never means a control character, and PostgreSQL's text
+    cannot hold a NUL: one would fail in the database instead of finding nothing.
+    """
+    text = "".join(c for c in request.args.get(name, "") if c.isprintable())
+    return text.strip()[:longest]

@@ -449,3 +449,22 @@ def admin(app):
                                           input=STRONG_PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     return BOSS
+
+
+@pytest.fixture
+def desk(app, admin, clock):
+    """The admin logged in with the second factor, at the desk (plain pages)."""
+    import pyotp
+    from sqlalchemy import select
+
+    from portal.admin.models import SecondFactor
+    from portal.models import User
+
+    boss = Visitor(app.test_client(), htmx=False)
+    boss.login(admin)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == admin))
+        secret = db.session.get(SecondFactor, user.id).secret
+    boss.post("/login/second-factor/set-up", {"code": pyotp.TOTP(secret).at(clock())})
+    assert boss.client.get("/admin").status_code == 200
+    return boss

@@ -1,5 +1,6 @@
-"""Odd query parameters (numbers past what a database column holds) get the answer of a page
-or filter that does not exist, never a 500, on SQLite and on PostgreSQL alike."""
+"""Odd query parameters get the answer of a page, filter or search that finds nothing, never a 500,
+on SQLite and on PostgreSQL alike: numbers past what a database column holds, and control
+characters (PostgreSQL's text cannot hold a NUL)."""
 import shutil
 
 import pytest
@@ -45,3 +46,22 @@ def test_a_huge_catalogue_number_shows_the_catalogue(app, name, number):
 @pytest.mark.parametrize("path", ["/links.txt", "/SHA256SUMS"])
 def test_a_huge_year_in_a_link_list_is_no_filter(verified, path):
     assert verified.client.get(f"{path}?year=10000000000000000000").status_code == 200
+
+
+def test_an_admin_lookup_with_a_nul_finds_no_account(desk):
+    response = desk.get("/admin/account?email=a%00b")
+    assert response.status_code == 200
+    assert "No account has the address ab." in response.text
+
+
+def test_an_admin_lookup_drops_control_characters_from_the_address(desk, verified):
+    assert "Ada Lovelace" in desk.get("/admin/account?email=ada@example.org%00%01%7F").text
+
+
+def test_control_characters_in_every_query_parameter_of_every_page_are_no_5xx(app, desk):
+    """Every parameter a page reads, with a NUL and other control characters, on every page without a path part."""
+    every_parameter = {name: "1\x00a\x01\x7f" for name in ("q", "tag", "year", "page", "email", "next", "period")}
+    paths = [rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not rule.arguments]
+    answers = {path: desk.client.get(path, query_string=every_parameter).status_code for path in paths}
+    assert len(answers) > 20
+    assert {path: status for path, status in answers.items() if status >= 500} == {}

@@ -10,7 +10,7 @@ from ..auth.flows import AUTH_CHANGED
 from ..extensions import account_forms, db
 from ..htmx import advance, finish, render, render_form
 from ..models import User
-from ..navigation import pop_next_page
+from ..navigation import pop_next_page, text_in_query
 from . import audit, desk as desk_data, searches, second_factor, users
 from .forms import SecondFactorForm, SetUpForm
 
@@ -115,7 +115,7 @@ def drop_mail(mail_id: int):
 @blueprint.get("/admin/account")
 @desk_only
 def account():
-    email = request.args.get("email", "").strip()[:254]
+    email = text_in_query("email", longest=254)
     user = accounts.find_user(email) if email else None
     return render("admin/_account.html", page="admin/desk.html", email=email, user=user,
                   state=users.state_of(user) if user else None, title=_("Account lookup"))

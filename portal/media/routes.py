@@ -7,7 +7,7 @@ from ..admin import searches
 from ..auth import sessions
 from ..extensions import db
 from ..htmx import is_htmx, render, render_form
-from ..navigation import number_in_query, safe_next
+from ..navigation import number_in_query, safe_next, text_in_query
 from . import catalogue, library, link_lists, links, listing_cache, serving, storage, terms
 from .forms import AcceptTermsForm
 from .models import Rendition, Still, Video
@@ -15,15 +15,10 @@ from .models import Rendition, Still, Video
 blueprint = Blueprint("media", __name__)
 
 
-def printable(text: str) -> str:
-    """A search parameter without control characters (a NUL breaks PostgreSQL)."""
-    return "".join(c for c in text if c.isprintable()).strip()
-
-
 def catalogue_page():
     """The home page: the catalogue, or only its results for an htmx search."""
-    query = printable(request.args.get("q", ""))[:200]
-    tag = printable(request.args.get("tag", ""))[:80]
+    query = text_in_query("q", longest=200)
+    tag = text_in_query("tag", longest=80)
     year = number_in_query("year")
     year = year if year and 1 <= year <= 9999 else None
     number = number_in_query("page") or 1
@@ -167,8 +162,8 @@ def results_sha256sums():
 
 
 def _filters():
-    query = printable(request.args.get("q", ""))[:200]
-    tag = printable(request.args.get("tag", ""))[:80]
+    query = text_in_query("q", longest=200)
+    tag = text_in_query("tag", longest=80)
     year = number_in_query("year")
     return query, tag, (year if year and 1 <= year <= 9999 else None)
 
