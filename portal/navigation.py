@@ -6,17 +6,19 @@ from urllib.parse import urlsplit
 from flask import request, session
 
 NEXT_KEY = "next"
+# The session cookie carries `next`; browsers drop a cookie over 4 KiB, and with it the form's CSRF token.
+LONGEST_NEXT = 2000
 # PostgreSQL's `integer`, the type of every id: a larger number fails in the database, not in the view.
 LARGEST_NUMBER = 2**31 - 1
 
 
 def safe_next(target: str | None) -> str | None:
-    """`target` if it is a local path; None for hosts, schemes and tricks.
+    """`target` if it is a local path of at most `LONGEST_NEXT` characters; None for hosts, schemes and tricks.
 
     Browsers read `//host` and `/\\host` as another host, and drop control
     characters and tabs before parsing, so all of them are refused.
     """
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target or len(target) > LONGEST_NEXT or not target.startswith("/") or target.startswith("//"):
         return None
     if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
