@@ -455,16 +455,10 @@ def admin(app):
 def desk(app, admin, clock):
     """The admin logged in with the second factor, at the desk (plain pages)."""
     import pyotp
-    from sqlalchemy import select
-
-    from portal.admin.models import SecondFactor
-    from portal.models import User
+    from helpers import totp_key_of
 
     boss = Visitor(app.test_client(), htmx=False)
     boss.login(admin)
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == admin))
-        secret = db.session.get(SecondFactor, user.id).secret
-    boss.post("/login/second-factor/set-up", {"code": pyotp.TOTP(secret).at(clock())})
+    boss.post("/login/second-factor/set-up", {"code": pyotp.TOTP(totp_key_of(app, admin)).at(clock())})
     assert boss.client.get("/admin").status_code == 200
     return boss

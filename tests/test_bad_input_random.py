@@ -198,7 +198,7 @@ def admins_at_their_steps(app, new_visitor, clock):
     """An admin at the desk, one setting up the second factor, one asked for its code; a failed mail; an account."""
     import pyotp
 
-    from portal.admin.models import SecondFactor
+    from helpers import totp_key_of
     from portal.mail.models import OutboxMail
 
     for address in ("boss@example.org", "chief@example.org"):
@@ -206,10 +206,7 @@ def admins_at_their_steps(app, new_visitor, clock):
                                      input=STRONG_PASSWORD + "\n")
     at_desk, setting_up, entering_code = new_visitor(), new_visitor(), new_visitor()
     at_desk.login("boss@example.org")
-    with app.app_context():
-        boss = db.session.scalar(select(User).where(User.email == "boss@example.org"))
-        secret = db.session.get(SecondFactor, boss.id).secret
-    at_desk.post("/login/second-factor/set-up", {"code": pyotp.TOTP(secret).at(clock())})
+    at_desk.post("/login/second-factor/set-up", {"code": pyotp.TOTP(totp_key_of(app, "boss@example.org")).at(clock())})
     setting_up.login("chief@example.org")
     entering_code.login("boss@example.org")
     with app.app_context():

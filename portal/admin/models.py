@@ -15,8 +15,8 @@ class SecondFactor(db.Model):
     __tablename__ = "second_factors"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    # Base32, as authenticator apps take it (the QR code and the key shown as text).
-    secret: Mapped[str] = mapped_column(String(64))
+    # The base32 key authenticator apps take, encrypted by `totp_keys` with a key kept outside the database.
+    encrypted_secret: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The newest 30-second step whose code was accepted: a code is good once.

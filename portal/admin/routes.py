@@ -54,7 +54,7 @@ def set_up_second_factor():
         return advance(url_for("auth.login"))
     if second_factor.is_set_up(user):
         return advance(url_for("admin.enter_second_factor"))
-    factor = second_factor.key_for_set_up(user)
+    key = second_factor.key_for_set_up(user)
     form = SetUpForm()
     if form.validate_on_submit():
         result = second_factor.confirm_set_up(user, form.code.data)
@@ -66,8 +66,8 @@ def set_up_second_factor():
             response.headers["HX-Trigger"] = AUTH_CHANGED
             return response
         form.code.errors.append(result)
-    return render_form("admin/_set_up.html", form, key=second_factor.spaced(factor.secret),
-                       qr_code=second_factor.qr_code_data_uri(user, factor), title=_("Set up your second factor"))
+    return render_form("admin/_set_up.html", form, key=second_factor.spaced(key),
+                       qr_code=second_factor.qr_code_data_uri(user, key), title=_("Set up your second factor"))
 
 
 # --- The desk: read-mostly; every change is a POST (CSRF) written to the audit log ---

@@ -14,7 +14,7 @@ from ..clock import now
 from ..extensions import db
 from ..media.models import Download
 from ..models import ADMIN, AddressCounter, CodeFlowRecord, CodeSend, LoginSession, User
-from . import audit, second_factor
+from . import audit, second_factor, totp_keys
 
 AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -132,3 +132,11 @@ def reset_second_factor(user: User, actor: str) -> None:
     sessions.end_all(user)
     audit.record(actor, "reset-2fa", user.email)
     db.session.commit()
+
+
+def reencrypt_totp_keys(actor: str) -> int:
+    """Every admin's TOTP key encrypted with the current key, so older keys can be retired; how many."""
+    count = totp_keys.reencrypt_all()
+    audit.record(actor, "reencrypt-2fa-keys", "every admin", f"{count} key(s)")
+    db.session.commit()
+    return count
