@@ -10,6 +10,8 @@ import secrets
 from email.headerregistry import Address
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from portal import limits
 
 HOUR = 3600
@@ -32,6 +34,12 @@ class Defaults:
     # How many argon2 computations one process runs at once (the others
     # queue); None: as many as the process has cores.
     PASSWORD_HASH_CONCURRENCY = None
+
+    # Admins' TOTP keys are stored encrypted (`admin.totp_keys`) with TOTP_ENCRYPTION_KEY
+    # (a Fernet key; unset: `instance/totp_encryption_key`, made on first start), never
+    # kept in the database. Older keys listed here still decrypt, while
+    # `portal users reencrypt-2fa-keys` moves every stored key to the current one.
+    TOTP_ENCRYPTION_KEY_FALLBACKS = []
 
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True
@@ -140,6 +148,11 @@ def load(app, overrides: dict) -> None:
     }
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+    if not app.config.get("TOTP_ENCRYPTION_KEY"):
+        app.config["TOTP_ENCRYPTION_KEY"] = instance_secret(Path(app.instance_path), "totp_encryption_key",
+                                                            lambda: Fernet.generate_key().decode())
+    for key in [app.config["TOTP_ENCRYPTION_KEY"], *app.config["TOTP_ENCRYPTION_KEY_FALLBACKS"]]:
+        Fernet(key)  # a mistyped key stops the start (ValueError), not an admin's log-in later
 
 
 def database_options(config) -> dict:
@@ -156,20 +169,20 @@ def default_sender(site_name: str) -> str:
     return str(Address(display_name=site_name, addr_spec="no-reply@localhost"))
 
 
-def instance_secret(instance: Path) -> str:
-    """Read the secret from `instance/secret_key`, creating it (mode 0600) once.
+def instance_secret(instance: Path, name: str = "secret_key", new_secret=lambda: secrets.token_hex(32)) -> str:
+    """Read a secret from `instance/<name>`, creating it (mode 0600) once with `new_secret()`.
 
     Several workers may start at the same moment: each writes a private
     temporary file and links it into place; `os.link` fails for all but the
     first, and the others read the winner's secret.
     """
-    target = instance / "secret_key"
+    target = instance / name
     if not target.exists():
         instance.mkdir(parents=True, exist_ok=True)
-        temporary = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        temporary = instance / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
+            handle.write(new_secret())
         try:
             os.link(temporary, target)
         except FileExistsError:

@@ -449,3 +449,16 @@ def admin(app):
                                           input=STRONG_PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     return BOSS
+
+
+@pytest.fixture
+def desk(app, admin, clock):
+    """The admin logged in with the second factor, at the desk (plain pages)."""
+    import pyotp
+    from helpers import totp_key_of
+
+    boss = Visitor(app.test_client(), htmx=False)
+    boss.login(admin)
+    boss.post("/login/second-factor/set-up", {"code": pyotp.TOTP(totp_key_of(app, admin)).at(clock())})
+    assert boss.client.get("/admin").status_code == 200
+    return boss

@@ -110,6 +110,42 @@ def title_of(response) -> str:
     return re.search(r"<title>(.*?)</title>", response.text, re.DOTALL).group(1).strip()
 
 
+def totp_key_of(app, email) -> str:
+    """An admin's TOTP key as the authenticator app holds it (the database keeps it encrypted)."""
+    from sqlalchemy import select
+
+    from portal.auth import second_factor, totp_keys
+    from portal.extensions import db
+    from portal.models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        return totp_keys.key_of(second_factor.factor_of(user))
+
+
+def plain_totp_key_through_the_migration(app, email, plain) -> tuple[str, str]:
+    """Store `plain` as the admin's TOTP key as the portal did before keys were encrypted, migrate up,
+    then down again; the value stored after each."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    with app.app_context():
+        flask_migrate.downgrade(revision="-1")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO second_factors (user_id, secret, created_at, last_step) "
+                                    "SELECT id, :plain, created_at, 0 FROM users WHERE email = :email"),
+                               {"plain": plain, "email": email})
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            encrypted = connection.execute(text("SELECT encrypted_secret FROM second_factors")).scalar_one()
+        flask_migrate.downgrade(revision="-1")
+        with db.engine.connect() as connection:
+            decrypted = connection.execute(text("SELECT secret FROM second_factors")).scalar_one()
+    return encrypted, decrypted
+
+
 def write_instance_file(app, name, content):
     """Put a file (text or bytes) at `name` in the app's instance folder, as an admin would."""
     path = os.path.join(app.instance_path, name)

@@ -3,10 +3,13 @@ import csv
 import io
 
 import pytest
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, text_of
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
-from portal.admin.models import AuditEntry, RecoveryCode, SecondFactor
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, text_of
+from portal.auth import totp_keys
+from portal.admin.models import AuditEntry
+from portal.auth.models import RecoveryCode, SecondFactor
 from portal.clock import now
 from portal.extensions import db
 from portal.media.models import Download
@@ -174,13 +177,25 @@ def test_reset_2fa_removes_the_key_and_recovery_codes_and_ends_sessions(app):
     run(app, "create-admin", "boss@example.org", "--password-stdin", input=STRONG_PASSWORD + "\n")
     boss = account(app, "boss@example.org")
     with app.app_context():
-        db.session.add(SecondFactor(user_id=boss.id, secret="JBSWY3DPEHPK3PXP", confirmed_at=now()))
+        db.session.add(SecondFactor(user_id=boss.id, encrypted_secret=totp_keys.encrypted("JBSWY3DPEHPK3PXP"),
+                                    confirmed_at=now()))
         db.session.add(RecoveryCode(user_id=boss.id, code_hash="x"))
         db.session.add(LoginSession(user_id=boss.id))
         db.session.commit()
     assert run(app, "reset-2fa", "boss@example.org").exit_code == 0
     assert count(app, SecondFactor) == count(app, RecoveryCode) == count(app, LoginSession) == 0
     assert account(app, "boss@example.org").session_token != boss.session_token
+
+
+def test_reencrypting_stops_before_any_change_when_a_totp_key_opens_with_no_configured_key(app):
+    run(app, "create-admin", "boss@example.org", "--password-stdin", input=STRONG_PASSWORD + "\n")
+    with app.app_context():
+        db.session.add(SecondFactor(user_id=account(app, "boss@example.org").id,
+                                    encrypted_secret=Fernet(Fernet.generate_key()).encrypt(b"JBSWY3DPEHPK3PXP").decode()))
+        db.session.commit()
+    result = run(app, "reencrypt-2fa-keys")
+    assert result.exit_code != 0 and "nothing was changed" in result.output
+    assert count(app, AuditEntry) == 1  # the create-admin alone
 
 
 @pytest.mark.parametrize("command", ["show", "disable", "enable", "delete", "reset-2fa"])

@@ -4,12 +4,11 @@ import csv
 import io
 import re
 
-import pyotp
 import pytest
-from conftest import STRONG_PASSWORD, Visitor
 from sqlalchemy import select
 
-from portal.admin.models import AuditEntry, SecondFactor, UnfoundSearch
+from portal.admin.models import AuditEntry
+from portal.media.models import UnfoundSearch
 from portal.extensions import db
 from portal.mail.models import OutboxMail
 from portal.media import searches
@@ -17,20 +16,6 @@ from portal.models import User
 
 BOSS = "boss@example.org"
 ADA = "ada@example.org"
-
-
-@pytest.fixture
-def desk(app, clock):
-    """An admin logged in with the second factor, at the desk (plain pages)."""
-    app.test_cli_runner().invoke(args=["users", "create-admin", BOSS, "--password-stdin"], input=STRONG_PASSWORD + "\n")
-    boss = Visitor(app.test_client(), htmx=False)
-    boss.login(BOSS)
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == BOSS))
-        secret = db.session.get(SecondFactor, user.id).secret
-    boss.post("/login/second-factor/set-up", {"code": pyotp.TOTP(secret).at(clock())})
-    assert boss.client.get("/admin").status_code == 200
-    return boss
 
 
 def text(response) -> str:

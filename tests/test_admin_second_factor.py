@@ -1,23 +1,23 @@
-"""Admins log in with a second factor (TOTP, set up on the first log-in); people who only download never do."""
+"""Admins log in with a second factor (TOTP, set up on the first log-in); people who only download never do.
+Their TOTP keys are kept encrypted with a key outside the database."""
 import re
+import sqlite3
 
 import pyotp
-from conftest import BOSS
-from sqlalchemy import select
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import select, text
 
-from portal.admin.models import RecoveryCode, SecondFactor
+from conftest import BOSS, Visitor, running_portal
+from helpers import plain_totp_key_through_the_migration, totp_key_of
+from portal.auth import second_factor, totp_keys
+from portal.auth.models import RecoveryCode
 from portal.extensions import db
 from portal.models import User
 
 
-def secret_of(app, email=BOSS) -> str:
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == email))
-        return db.session.get(SecondFactor, user.id).secret
-
-
 def code_now(app, clock, offset_steps=0) -> str:
-    return pyotp.TOTP(secret_of(app)).at(clock().timestamp() + 30 * offset_steps)
+    return pyotp.TOTP(totp_key_of(app, BOSS)).at(clock().timestamp() + 30 * offset_steps)
 
 
 def recovery_codes_in(html: str) -> list[str]:
@@ -46,7 +46,7 @@ def test_the_password_alone_does_not_log_an_admin_in(app, admin, visitor):
 def test_the_set_up_shows_a_qr_code_and_the_key_as_text(app, admin, visitor):
     page = visitor.login(BOSS).get_data(as_text=True)
     assert re.search(r'<img [^>]*src="data:image/svg\+xml', page)
-    secret = secret_of(app)
+    secret = totp_key_of(app, BOSS)
     assert " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) in page
     assert "<script" not in page.split("<body")[-1].split("</body>")[0].replace('<script src=', '')
 
@@ -124,11 +124,11 @@ def test_a_browser_that_did_not_enter_the_password_gets_no_second_factor_step(ap
 
 def test_after_reset_2fa_the_next_log_in_sets_up_a_new_key(app, admin, visitor, clock):
     set_up(visitor, app, clock)
-    old = secret_of(app)
+    old = totp_key_of(app, BOSS)
     assert app.test_cli_runner().invoke(args=["users", "reset-2fa", BOSS]).exit_code == 0
     assert visitor.client.get("/admin").status_code == 404  # its session ended
     assert "Set up your second factor" in visitor.login(BOSS).get_data(as_text=True)
-    assert secret_of(app) != old
+    assert totp_key_of(app, BOSS) != old
 
 
 def test_people_who_only_download_never_meet_a_second_factor(app, registered):
@@ -151,3 +151,77 @@ def test_every_admin_page_is_404_for_visitors_members_and_admins_without_the_sec
             if method == "POST":  # with a valid CSRF token too
                 token = person.csrf_token("/login")
                 assert person.client.post(path, data={"csrf_token": token}).status_code == 404, rule.rule
+
+
+def key_on_the_set_up_page(visitor) -> str:
+    """Log in as the admin for the first time; the key the set-up shows as text."""
+    page = visitor.login(BOSS).get_data(as_text=True)
+    return re.search(r'class="secret-key"><code>([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+
+
+def signs_in_with_a_code(app, key, clock) -> bool:
+    """Whether the admin gets to the desk with the password and the app's code for `key` now."""
+    admin = Visitor(app.test_client(), htmx=False)
+    admin.login(BOSS)
+    clock.advance(30)  # a code is good once: a new 30-second step
+    admin.post("/login/second-factor", {"code": pyotp.TOTP(key).at(clock())})
+    return admin.client.get("/admin").status_code == 200
+
+
+def stored_second_factor(app) -> dict:
+    with app.app_context():
+        return dict(db.session.execute(text("SELECT * FROM second_factors")).mappings().one())
+
+
+def test_the_stored_totp_key_is_encrypted_with_the_key_outside_the_database(app, admin, new_visitor, clock):
+    visitor = new_visitor()
+    key = key_on_the_set_up_page(visitor)
+    visitor.post("/login/second-factor/set-up", {"code": pyotp.TOTP(key).at(clock())})
+    stored = stored_second_factor(app)
+    assert key not in " ".join(str(value) for value in stored.values()).upper()
+    encrypted = stored["encrypted_secret"].encode()
+    assert Fernet(app.config["TOTP_ENCRYPTION_KEY"]).decrypt(encrypted).decode() == key
+    with pytest.raises(InvalidToken):
+        Fernet(Fernet.generate_key()).decrypt(encrypted)
+    assert signs_in_with_a_code(app, key, clock)
+
+
+def test_a_copy_of_the_database_beside_another_key_file_gives_no_second_factor_and_no_error(
+        app, admin, new_visitor, inbox, clock, tmp_path):
+    visitor = new_visitor()
+    key = key_on_the_set_up_page(visitor)
+    visitor.post("/login/second-factor/set-up", {"code": pyotp.TOTP(key).at(clock())})
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    with sqlite3.connect(tmp_path / "portal.sqlite3") as source, sqlite3.connect(copy / "portal.sqlite3") as target:
+        source.backup(target)
+    with running_portal(copy, inbox, clock) as elsewhere:
+        assert elsewhere.config["TOTP_ENCRYPTION_KEY"] != app.config["TOTP_ENCRYPTION_KEY"]
+        with elsewhere.app_context():
+            user = db.session.scalar(select(User).where(User.email == BOSS))
+            assert totp_keys.key_of(second_factor.factor_of(user)) is None
+        assert not signs_in_with_a_code(elsewhere, key, clock)
+    assert signs_in_with_a_code(app, key, clock)
+
+
+def test_a_new_key_with_the_old_one_as_fallback_keeps_admins_in_and_the_command_moves_every_key_to_it(
+        app, admin, new_visitor, inbox, clock, tmp_path):
+    visitor = new_visitor()
+    key = key_on_the_set_up_page(visitor)
+    visitor.post("/login/second-factor/set-up", {"code": pyotp.TOTP(key).at(clock())})
+    old, new = app.config["TOTP_ENCRYPTION_KEY"], Fernet.generate_key().decode()
+    with running_portal(tmp_path, inbox, clock, TOTP_ENCRYPTION_KEY=new, TOTP_ENCRYPTION_KEY_FALLBACKS=[old]) as rotated:
+        assert signs_in_with_a_code(rotated, key, clock)
+        result = rotated.test_cli_runner().invoke(args=["users", "reencrypt-2fa-keys"])
+        assert result.exit_code == 0 and "1 admin's TOTP key" in result.output
+    with running_portal(tmp_path, inbox, clock, TOTP_ENCRYPTION_KEY=new) as moved:
+        assert signs_in_with_a_code(moved, key, clock)
+    assert not signs_in_with_a_code(app, key, clock)  # the old key alone no longer opens it
+
+
+def test_the_migration_encrypts_a_plain_stored_key_and_its_downgrade_decrypts_it(app, admin):
+    plain = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    encrypted, decrypted = plain_totp_key_through_the_migration(app, BOSS, plain)
+    assert plain not in encrypted
+    assert Fernet(app.config["TOTP_ENCRYPTION_KEY"]).decrypt(encrypted.encode()).decode() == plain
+    assert decrypted == plain

@@ -199,7 +199,7 @@ def admins_at_their_steps(app, new_visitor, clock):
     """An admin at the desk, one setting up the second factor, one asked for its code; a failed mail; an account."""
     import pyotp
 
-    from portal.admin.models import SecondFactor
+    from helpers import totp_key_of
     from portal.mail.models import OutboxMail
 
     for address in ("boss@example.org", "chief@example.org"):
@@ -207,10 +207,7 @@ def admins_at_their_steps(app, new_visitor, clock):
                                      input=STRONG_PASSWORD + "\n")
     at_desk, setting_up, entering_code = new_visitor(), new_visitor(), new_visitor()
     at_desk.login("boss@example.org")
-    with app.app_context():
-        boss = db.session.scalar(select(User).where(User.email == "boss@example.org"))
-        secret = db.session.get(SecondFactor, boss.id).secret
-    at_desk.post("/login/second-factor/set-up", {"code": pyotp.TOTP(secret).at(clock())})
+    at_desk.post("/login/second-factor/set-up", {"code": pyotp.TOTP(totp_key_of(app, "boss@example.org")).at(clock())})
     setting_up.login("chief@example.org")
     entering_code.login("boss@example.org")
     with app.app_context():
@@ -326,7 +323,7 @@ def get_paths(app, people, add_video, tmp_path):
     video_id, [file_id] = add_video(captions=write_captions(tmp_path))
     with app.app_context():
         still_id = db.session.get(Video, video_id).stills[0].id
-    unsubscribe = next(path for path in people if path.startswith("/newsletter/"))
+    unsubscribe = next(path for path in people if path.startswith("/newsletter/unsubscribe/"))
     return ["/", "/_header", "/register", "/login", "/reset", "/verify", "/reset/code", "/reset/password",
             "/reset/done", "/welcome", "/account/", "/account/password", "/account/details", "/account/email",
             "/account/email/code", "/account/downloads", "/account/export", "/account/delete", f"/videos/{video_id}",

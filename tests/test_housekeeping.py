@@ -1,7 +1,6 @@
 """Retention: what the limits and sessions need is kept while they need it, then forgotten."""
 import time
 
-from conftest import STRONG_PASSWORD
 from sqlalchemy import func, select
 
 from portal.extensions import db

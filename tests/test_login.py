@@ -1,5 +1,6 @@
 """Log in and out: return to the page, throttles, sessions, rehashing."""
 import re
+import secrets
 
 import pytest
 from argon2 import PasswordHasher
@@ -58,6 +59,7 @@ def test_after_logging_in_the_person_is_back_on_their_page(app, registered):
         "/ok\r\nLocation: https://evil.example",
         "/\tevil",
         "evil.example",
+        pytest.param("/" + "a" * 2000, id="longer-than-2000-characters"),
     ],
 )
 def test_next_is_only_ever_a_local_path(app, target):
@@ -70,6 +72,30 @@ def test_next_is_only_ever_a_local_path(app, target):
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
+
+
+def test_a_next_too_long_for_a_cookie_is_ignored_and_the_log_in_still_works(app):
+    """Browsers drop a cookie over 4 KiB; with such a `next` in the session every log-in said "form expired"."""
+    create_account(app)
+    visitor = Visitor(app.test_client(), htmx=False)
+    token = visitor.csrf_token("/login?next=/" + secrets.token_urlsafe(4500))  # random: the cookie is compressed
+    assert len(visitor.client.get_cookie("session").value) < 4000
+    response = visitor.client.post(
+        "/login", data={"csrf_token": token, "email": "ada@example.org", "password": STRONG_PASSWORD}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_a_next_of_two_thousand_characters_is_kept(app):
+    create_account(app)
+    visitor = Visitor(app.test_client(), htmx=False)
+    target = "/" + "a" * 1999
+    token = visitor.csrf_token(f"/login?next={target}")
+    response = visitor.client.post(
+        "/login", data={"csrf_token": token, "email": "ada@example.org", "password": STRONG_PASSWORD}
+    )
+    assert response.headers["Location"] == target
 
 
 def test_a_wrong_password_says_so_on_the_form(registered):

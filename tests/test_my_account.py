@@ -3,6 +3,7 @@ browsers, the export and deleting the account."""
 import json
 
 import jsonschema
+import pytest
 from conftest import STRONG_PASSWORD, code_in, text_of, without_tokens
 from sqlalchemy import func, select
 
@@ -27,6 +28,18 @@ def test_name_and_organisation_can_be_edited(app, verified):
     response = verified.post("/account/details", {"full_name": "Augusta Ada King", "organisation": "Royal Society"})
     assert "Your details were saved." in response.text
     assert "Augusta Ada King" in response.text and "Royal Society" in response.text
+
+
+@pytest.mark.parametrize("organisation, message", [
+    ("x" * 201, "Use at most 200 characters."),
+    ("Royal\tSociety", "Remove the control characters from this field."),
+])
+def test_a_refused_organisation_is_answered_with_its_message_and_not_saved(app, verified, organisation, message):
+    response = verified.post("/account/details", {"full_name": "Ada Lovelace", "organisation": organisation})
+
+    assert response.status_code == 422
+    assert message in response.text
+    assert account(app).organisation is None
 
 
 def test_a_new_address_is_used_only_once_its_code_is_entered(app, verified, deliver, clock):

@@ -1,4 +1,5 @@
 """Create an account: register, get a code by mail, verify, subscribe."""
+import pytest
 from conftest import STRONG_PASSWORD, code_in, text_of
 from sqlalchemy import select
 
@@ -184,6 +185,18 @@ def test_the_confirmation_must_match(app, visitor):
     assert response.status_code == 422
     assert "Passwords must match" in response.text
     assert STRONG_PASSWORD not in response.text
+    assert user(app) is None
+
+
+@pytest.mark.parametrize("organisation, message", [
+    ("x" * 201, "Use at most 200 characters."),
+    ("Royal\tSociety", "Remove the control characters from this field."),
+])
+def test_a_refused_organisation_is_answered_with_its_message(app, visitor, organisation, message):
+    response = visitor.register(organisation=organisation)
+
+    assert response.status_code == 422
+    assert message in response.text
     assert user(app) is None
 
 

@@ -12,6 +12,10 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.mail.delivery import deliver_due
 
+from conftest import STRONG_PASSWORD, Visitor, code_in, test_settings
+from helpers import (count_verifications_of, parallel_one_byte_downloads, parallel_posts,
+                     plain_totp_key_through_the_migration, video_bytes)
+
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379"
 
@@ -302,6 +306,18 @@ def test_the_search_vector_migration_goes_both_ways_on_postgresql(hosts):
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
             assert index_names(connection) == {"ix_videos_search_vector"}
+
+
+def test_the_totp_key_migration_encrypts_a_stored_key_and_decrypts_it_again_on_postgresql(hosts):
+    from cryptography.fernet import Fernet
+
+    app = hosts[0]
+    app.test_cli_runner().invoke(args=["users", "create-admin", "boss@example.org", "--password-stdin"],
+                                 input=STRONG_PASSWORD + "\n")
+    plain = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    encrypted, decrypted = plain_totp_key_through_the_migration(app, "boss@example.org", plain)
+    assert Fernet(app.config["TOTP_ENCRYPTION_KEY"]).decrypt(encrypted.encode()).decode() == plain != encrypted
+    assert decrypted == plain
 
 
 def test_parallel_range_requests_count_as_one_download_on_postgresql(hosts, inbox, tmp_path):

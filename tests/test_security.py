@@ -91,6 +91,14 @@ def test_the_generated_secret_key_file_is_private_and_stable(tmp_path):
     assert instance_secret(tmp_path) == first
 
 
+def test_the_totp_encryption_key_is_a_private_file_of_its_own_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_TOTP_ENCRYPTION_KEY", raising=False)
+    app = create_app({"MAIL_WORKER": False}, instance_path=str(tmp_path / "instance"))
+    key_file = tmp_path / "instance" / "totp_encryption_key"
+    assert app.config["TOTP_ENCRYPTION_KEY"] == key_file.read_text().strip() != app.config["SECRET_KEY"]
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+
 def test_an_app_without_a_configured_secret_uses_the_instance_file(tmp_path, monkeypatch):
     monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
     app = create_app(instance_path=str(tmp_path / "instance"))

@@ -196,8 +196,8 @@ def test_smtp_debug_output_stays_off_in_debug_mode(tmp_path, inbox):
 
 
 def test_the_secret_key_file_is_never_committed():
-    ignored = subprocess.run(["git", "check-ignore", "-q", "instance/secret_key"], cwd=ROOT)
-    assert ignored.returncode == 0
+    for name in ("secret_key", "totp_encryption_key"):
+        assert subprocess.run(["git", "check-ignore", "-q", f"instance/{name}"], cwd=ROOT).returncode == 0
     tracked = subprocess.run(["git", "ls-files", "instance"], cwd=ROOT, capture_output=True, text=True).stdout.split()
     assert tracked == ["instance/.gitkeep"]
 

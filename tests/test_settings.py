@@ -1,4 +1,6 @@
 """Settings come from defaults, instance/config.py and PORTAL_ variables, in that order."""
+import pytest
+
 from conftest import test_settings
 
 from portal import create_app
@@ -73,3 +75,9 @@ def test_an_http_public_url_leaves_the_cookies_without_secure(tmp_path, inbox):
     app = create_app(test_settings(tmp_path, inbox.port, PUBLIC_URL="http://127.0.0.1:8000"),
                      instance_path=str(tmp_path / "instance"))
     assert not session_cookie_after_a_visit(app).secure
+
+
+def test_a_totp_encryption_key_that_is_not_a_fernet_key_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_TOTP_ENCRYPTION_KEY_FALLBACKS", '["not a key"]')
+    with pytest.raises(ValueError, match="Fernet key"):
+        create_app({"MAIL_WORKER": False}, instance_path=str(tmp_path / "instance"))

@@ -14,12 +14,13 @@ from conftest import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_app_in(instance: str) -> str:
+def start_app_in(instance: str) -> tuple[str, str]:
     os.environ.pop("PORTAL_SECRET_KEY", None)
+    os.environ.pop("PORTAL_TOTP_ENCRYPTION_KEY", None)
     from portal import create_app
 
     app = create_app({"MAIL_WORKER": False}, instance_path=instance)
-    return app.config["SECRET_KEY"]
+    return app.config["SECRET_KEY"], app.config["TOTP_ENCRYPTION_KEY"]
 
 
 def test_many_processes_starting_at_once_share_one_secret_and_schema(tmp_path):
@@ -27,8 +28,9 @@ def test_many_processes_starting_at_once_share_one_secret_and_schema(tmp_path):
     with ProcessPoolExecutor(max_workers=6) as pool:
         secrets = list(pool.map(start_app_in, [instance] * 6))
     assert len(set(secrets)) == 1
-    assert stat.S_IMODE(os.stat(Path(instance) / "secret_key").st_mode) == 0o600
-    assert sorted(p.name for p in Path(instance).iterdir() if p.name.startswith(".secret")) == []
+    for name in ("secret_key", "totp_encryption_key"):
+        assert stat.S_IMODE(os.stat(Path(instance) / name).st_mode) == 0o600
+    assert sorted(p.name for p in Path(instance).iterdir() if p.name.startswith(".")) == []
 
 
 def test_gunicorn_serves_a_working_portal_on_a_fresh_instance(tmp_path):
@@ -152,8 +154,8 @@ def test_a_database_one_migration_behind_is_upgraded_when_the_portal_starts(tmp_
     settings = {"MAIL_WORKER": False, "SECRET_KEY": "test"}
     with create_app(settings, instance_path=str(tmp_path)).app_context():
         flask_migrate.downgrade(revision="-1")
-        assert "language" not in {column["name"] for column in inspect(db.engine).get_columns("users")}
+        assert "secret" in {column["name"] for column in inspect(db.engine).get_columns("second_factors")}
         db.engine.dispose()
     with create_app(settings, instance_path=str(tmp_path)).app_context():
-        assert "language" in {column["name"] for column in inspect(db.engine).get_columns("users")}
+        assert "encrypted_secret" in {column["name"] for column in inspect(db.engine).get_columns("second_factors")}
         db.engine.dispose()

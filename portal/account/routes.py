@@ -17,6 +17,7 @@ from portal.clock import now
 from portal.extensions import account_forms
 from portal.newsletter import subscriptions
 from portal.web.htmx import advance, finish, render, render_form
+from portal.web.navigation import number_in_query
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -98,7 +99,9 @@ def newsletter():
 @blueprint.get("/downloads")
 @members_only
 def downloads():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = number_in_query("page", default=1)
+    if page is None:
+        abort(404)
     lines, pages = profile.download_history(current_user, page)
     if page > pages:
         abort(404)

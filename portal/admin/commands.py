@@ -2,6 +2,7 @@
 import sys
 
 import click
+from cryptography.fernet import InvalidToken
 from flask.cli import AppGroup
 
 from portal.admin import audit, users
@@ -140,3 +141,18 @@ def reset_second_factor_command(email):
     users.reset_second_factor(user, audit.COMMAND_LINE)
     click.echo(f"{user.email}: second factor and recovery codes removed; sessions ended. "
                "A new one is set up at the next log-in.")
+
+
+@users_group.command("reencrypt-2fa-keys")
+def reencrypt_totp_keys_command():
+    """Encrypt every admin's TOTP key with TOTP_ENCRYPTION_KEY, after it changed.
+
+    The old key stays in TOTP_ENCRYPTION_KEY_FALLBACKS until this has run; then it can go.
+    """
+    try:
+        count = users.reencrypt_totp_keys(audit.COMMAND_LINE)
+    except InvalidToken:
+        raise click.ClickException("a stored TOTP key opens with none of TOTP_ENCRYPTION_KEY and its fallbacks; "
+                                   "nothing was changed (add the key it was encrypted with to the fallbacks)")
+    click.echo(f"{count} admin's TOTP key(s) encrypted with the current key; older keys can go from "
+               "TOTP_ENCRYPTION_KEY_FALLBACKS.")

@@ -1,37 +1,12 @@
-"""The desk's own tables: admins' second factors, the audit log, searches that found nothing."""
+"""The desk's own table: the audit log."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import now
 from portal.extensions import db
 from portal.models import UTCDateTime
-
-
-class SecondFactor(db.Model):
-    """An admin's TOTP key; usable once a code from the app has confirmed it."""
-
-    __tablename__ = "second_factors"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    # Base32, as authenticator apps take it (the QR code and the key shown as text).
-    secret: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The newest 30-second step whose code was accepted: a code is good once.
-    last_step: Mapped[int] = mapped_column(default=0)
-
-
-class RecoveryCode(db.Model):
-    """One of an admin's ten one-time recovery codes, kept only as a keyed hash."""
-
-    __tablename__ = "recovery_codes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64))
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(db.Model):
@@ -48,17 +23,3 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(300))
     detail: Mapped[str | None] = mapped_column(Text)
-
-
-class UnfoundSearch(db.Model):
-    """A catalogue search that found nothing: the normalised query, how often, when last.
-
-    No account or address is kept with it.
-    """
-
-    __tablename__ = "unfound_searches"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    query: Mapped[str] = mapped_column(String(200), unique=True)
-    count: Mapped[int] = mapped_column(default=1)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)

@@ -14,7 +14,7 @@ from portal.extensions import account_forms, db
 from portal.media import searches
 from portal.models import User
 from portal.web.htmx import advance, finish, render, render_form
-from portal.web.navigation import pop_next_page
+from portal.web.navigation import pop_next_page, text_in_query
 
 blueprint = Blueprint("admin", __name__)
 
@@ -56,7 +56,7 @@ def set_up_second_factor():
         return advance(url_for("auth.login"))
     if second_factor.is_set_up(user):
         return advance(url_for("admin.enter_second_factor"))
-    factor = second_factor.key_for_set_up(user)
+    key = second_factor.key_for_set_up(user)
     form = SetUpForm()
     if form.validate_on_submit():
         result = second_factor.confirm_set_up(user, form.code.data)
@@ -68,8 +68,8 @@ def set_up_second_factor():
             response.headers["HX-Trigger"] = AUTH_CHANGED
             return response
         form.code.errors.append(result)
-    return render_form("admin/_set_up.html", form, key=second_factor.spaced(factor.secret),
-                       qr_code=second_factor.qr_code_data_uri(user, factor), title=_("Set up your second factor"))
+    return render_form("admin/_set_up.html", form, key=second_factor.spaced(key),
+                       qr_code=second_factor.qr_code_data_uri(user, key), title=_("Set up your second factor"))
 
 
 # --- The desk: read-mostly; every change is a POST (CSRF) written to the audit log ---
@@ -117,7 +117,7 @@ def drop_mail(mail_id: int):
 @blueprint.get("/admin/account")
 @desk_only
 def account():
-    email = request.args.get("email", "").strip()[:254]
+    email = text_in_query("email", longest=254)
     user = accounts.find_user(email) if email else None
     return render("admin/_account.html", page="admin/desk.html", email=email, user=user,
                   state=users.state_of(user) if user else None, title=_("Account lookup"))

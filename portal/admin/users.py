@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from portal.admin import audit
-from portal.auth import accounts, address_limits, passwords, second_factor, sessions
+from portal.auth import accounts, address_limits, passwords, second_factor, sessions, totp_keys
 from portal.clock import now
 from portal.extensions import db
 from portal.media.models import Download
@@ -131,3 +131,11 @@ def reset_second_factor(user: User, actor: str) -> None:
     sessions.end_all(user)
     audit.record(actor, "reset-2fa", user.email)
     db.session.commit()
+
+
+def reencrypt_totp_keys(actor: str) -> int:
+    """Every admin's TOTP key encrypted with the current key, so older keys can be retired; how many."""
+    count = totp_keys.reencrypt_all()
+    audit.record(actor, "reencrypt-2fa-keys", "every admin", f"{count} key(s)")
+    db.session.commit()
+    return count

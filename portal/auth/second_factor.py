@@ -21,8 +21,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, func, select, update
 
-from portal.admin.models import RecoveryCode, SecondFactor
-from portal.auth import address_limits, sessions
+from portal.auth import address_limits, sessions, totp_keys
+from portal.auth.models import RecoveryCode, SecondFactor
 from portal.clock import now, wait_in_words
 from portal.extensions import db
 from portal.models import User
@@ -70,23 +70,29 @@ def is_set_up(user: User) -> bool:
     return factor is not None and factor.confirmed_at is not None
 
 
-def key_for_set_up(user: User) -> SecondFactor:
-    """The key being set up: the same until confirmed, so a reload shows the same QR code."""
+def key_for_set_up(user: User) -> str:
+    """The TOTP key being set up: the same until confirmed, so a reload shows the same QR code.
+
+    A new one replaces a key the configured keys cannot decrypt: nobody has confirmed it yet.
+    """
     factor = factor_of(user)
-    if factor is None:
-        factor = SecondFactor(user_id=user.id, secret=pyotp.random_base32())
+    key = totp_keys.key_of(factor) if factor else None
+    if key is None:
+        key = pyotp.random_base32()
+        factor = factor or SecondFactor(user_id=user.id)
+        factor.encrypted_secret = totp_keys.encrypted(key)
         db.session.add(factor)
         db.session.commit()
-    return factor
+    return key
 
 
-def provisioning_uri(user: User, factor: SecondFactor) -> str:
-    return pyotp.TOTP(factor.secret).provisioning_uri(name=user.email, issuer_name=current_app.config["SITE_NAME"])
+def provisioning_uri(user: User, key: str) -> str:
+    return pyotp.TOTP(key).provisioning_uri(name=user.email, issuer_name=current_app.config["SITE_NAME"])
 
 
-def qr_code_data_uri(user: User, factor: SecondFactor) -> str:
+def qr_code_data_uri(user: User, key: str) -> str:
     """The key as a QR code, an SVG in a data: URI (the CSP allows data: images; no script, no extra request)."""
-    return segno.make(provisioning_uri(user, factor), error="m").svg_data_uri(scale=5, border=2)
+    return segno.make(provisioning_uri(user, key), error="m").svg_data_uri(scale=5, border=2)
 
 
 def spaced(secret: str) -> str:
@@ -165,9 +171,10 @@ def _counted(user: User, accepts, wrong_message: str) -> str | None:
 def _accept_totp(factor: SecondFactor, code: str) -> bool:
     """The code of the current 30-second step (or one either side, for clock drift), once."""
     code = code.replace(" ", "")
-    if not (len(code) == 6 and code.isdigit()):
+    key = totp_keys.key_of(factor)
+    if not (len(code) == 6 and code.isdigit()) or key is None:
         return False
-    totp = pyotp.TOTP(factor.secret)
+    totp = pyotp.TOTP(key)
     current = totp.timecode(now())
     for step in (current - 1, current, current + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):

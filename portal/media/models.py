@@ -185,3 +185,17 @@ class DownloadWindow(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     rendition_id: Mapped[int] = mapped_column(ForeignKey("renditions.id", ondelete="CASCADE"), primary_key=True)
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UnfoundSearch(db.Model):
+    """A catalogue search that found nothing: the normalised query, how often, when last.
+
+    No account or address is kept with it.
+    """
+
+    __tablename__ = "unfound_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), unique=True)
+    count: Mapped[int] = mapped_column(default=1)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)

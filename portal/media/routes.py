@@ -19,7 +19,7 @@ from portal.media import (
 from portal.media.forms import AcceptTermsForm
 from portal.media.models import Rendition, Still, Video
 from portal.web.htmx import is_htmx, render, render_form
-from portal.web.navigation import safe_next
+from portal.web.navigation import number_in_query, safe_next, text_in_query
 
 blueprint = Blueprint("media", __name__)
 blueprint.add_app_template_global(terms.notice, "terms_of_use")
@@ -39,18 +39,13 @@ def download_link(rendition_id: int) -> str:
     return links.link_for(current_user, rendition_id)
 
 
-def printable(text: str) -> str:
-    """A search parameter without control characters (a NUL breaks PostgreSQL)."""
-    return "".join(c for c in text if c.isprintable()).strip()
-
-
 def catalogue_page():
     """The home page: the catalogue, or only its results for an htmx search."""
-    query = printable(request.args.get("q", ""))[:200]
-    tag = printable(request.args.get("tag", ""))[:80]
-    year = request.args.get("year", type=int)
+    query = text_in_query("q", longest=200)
+    tag = text_in_query("tag", longest=80)
+    year = number_in_query("year")
     year = year if year and 1 <= year <= 9999 else None
-    number = request.args.get("page", 1, type=int)
+    number = number_in_query("page") or 1
     listing = listing_cache.cached(("listing", query, tag, year, number),
                                    lambda: catalogue.listing(query, tag, year, number))
     searches.record_if_nothing_found(query, tag, year, listing.total)
@@ -182,9 +177,9 @@ def results_sha256sums():
 
 
 def _filters():
-    query = printable(request.args.get("q", ""))[:200]
-    tag = printable(request.args.get("tag", ""))[:80]
-    year = request.args.get("year", type=int)
+    query = text_in_query("q", longest=200)
+    tag = text_in_query("tag", longest=80)
+    year = number_in_query("year")
     return query, tag, (year if year and 1 <= year <= 9999 else None)
 
 

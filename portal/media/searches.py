@@ -9,9 +9,9 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.admin.models import UnfoundSearch
 from portal.clock import now
 from portal.extensions import db
+from portal.media.models import UnfoundSearch
 
 QUERY_LENGTH = 200
 

@@ -8,12 +8,14 @@ from urllib.parse import urlsplit
 from flask import current_app
 from werkzeug.routing import IntegerConverter
 
+from portal.web.navigation import LARGEST_NUMBER
+
 
 class RowIdConverter(IntegerConverter):
-    """`<id:…>`: a row id, 1 to 2**31-1; anything larger is a 404, not a database error."""
+    """`<id:…>`: a row id, 1 to `LARGEST_NUMBER`; anything larger is a 404, not a database error."""
 
     def __init__(self, map, **kwargs):
-        super().__init__(map, min=1, max=2**31 - 1)
+        super().__init__(map, min=1, max=LARGEST_NUMBER)
 
 
 def public_url(endpoint: str, **values) -> str:
