@@ -97,7 +97,7 @@ http {{
     fastcgi_temp_path {workdir}/fastcgi;
     uwsgi_temp_path {workdir}/uwsgi;
     scgi_temp_path {workdir}/scgi;
-    types {{ video/mp4 mp4; }}
+    types {{ video/mp4 mp4; video/x-matroska mkv; }}
     {server_block}
 }}
 """)

@@ -3,8 +3,9 @@
     .venv/bin/python bench/downloads.py            # 1 GiB file, 5 rounds
     BENCH_FILE_MIB=256 BENCH_ROUNDS=3 .venv/bin/python bench/downloads.py
 
-Needs curl and nginx (Debian's packages). Prints, per round, the time of the
-same file fetched (a) from the portal under plain gunicorn with a personal
+Needs curl and nginx (Debian's packages). The file is a video the library can
+probe (bench/ingest.py's uncompressed 1080p master, about BENCH_FILE_MIB MiB,
+at least a second of it). Prints, per round, the time of the same file fetched (a) from the portal under plain gunicorn with a personal
 link, (b) straight from nginx with sendfile, (c) through nginx in front of the
 portal with PORTAL_DOWNLOAD_ACCEL=nginx; then the median ratios of speeds
 (portal / nginx), the growth of the serving worker's resident memory during a
@@ -20,15 +21,9 @@ import urllib.request
 from pathlib import Path
 
 from common import free_port, gunicorn, median, nginx, portal_app, rss_kib, verified_user, worker_pids
+from ingest import make_master
 
 MIB = 1024 * 1024
-
-
-def make_file(path: Path, mib: int) -> None:
-    block = os.urandom(MIB)
-    with open(path, "wb") as handle:
-        for _ in range(mib):
-            handle.write(block)
 
 
 def curl_seconds(url: str) -> float:
@@ -39,18 +34,20 @@ def curl_seconds(url: str) -> float:
 
 def setup(scratch: Path, mib: int, portal_port: int):
     from portal.extensions import db
-    from portal.media import library, links
+    from portal.media import library, links, terms
     from portal.models import User
 
     instance = scratch / "instance"
     app = portal_app(instance, PUBLIC_URL=f"http://127.0.0.1:{portal_port}")
-    source = scratch / "big.mp4"
-    make_file(source, mib)
+    source = scratch / "big.mkv"
+    make_master(source, mib)  # the library probes what it adds: a real video, not random bytes
     user_id = verified_user(app)
     with app.app_context():
         video = library.add_video(library.NewVideo(title="Benchmark", files=[source], labels=["HD 1080p MP4"]))
         rendition = video.renditions[0]
-        path = links.link_for(db.session.get(User, user_id), rendition.id).split("/d/", 1)[1]
+        user = db.session.get(User, user_id)
+        terms.accept(user, "Benchmark")  # a personal link serves only someone who accepted the terms of use
+        path = links.link_for(user, rendition.id).split("/d/", 1)[1]
         return instance, rendition.stored_path, path
 
 
@@ -108,7 +105,8 @@ def main() -> None:
                 nginx(scratch / "nginx", servers):
             for url in (portal_url, nginx_url, accel_url):
                 curl_seconds(url)  # warm the page cache and the servers
-            print(f"{mib} MiB file, {rounds} rounds (seconds: portal, nginx, portal+nginx offload)")
+            size = (media / stored).stat().st_size / MIB
+            print(f"{size:.0f} MiB file, {rounds} rounds (seconds: portal, nginx, portal+nginx offload)")
             plain_ratios, accel_ratios = [], []
             for number in range(rounds):
                 portal, direct, accel = curl_seconds(portal_url), curl_seconds(nginx_url), curl_seconds(accel_url)

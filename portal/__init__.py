@@ -42,7 +42,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     _init_logging(app.config["LOG_FORMAT"])
     schema.create_schema(app)
     if app.config["MAIL_WORKER"]:
-        from portal.mail import worker
+        from portal.ops import worker
 
         worker.install(app)
     from portal.cli import register_commands

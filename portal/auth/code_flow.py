@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from portal.auth import address_limits, codes, send_throttle
+from portal.auth import address_limits, codes
 from portal.clock import now, wait_in_words
 from portal.extensions import db
 from portal.mail import outbox
@@ -48,7 +48,7 @@ class Step:
 
     flow: "CodeFlow"
     address: str
-    wait: send_throttle.Refusal | None
+    wait: address_limits.Refusal | None
     notice: str | None = None
 
     @property
@@ -85,7 +85,7 @@ class CodeFlow:
         all of them or none.
         """
         _forget_stale_records()
-        refusal = send_throttle.claim(address)
+        refusal = address_limits.claim_send(address)
         binding = secrets.token_urlsafe(16)
         session[STATE_KEY] = {"purpose": self.purpose, "address": address, "binding": binding}
         session.pop(NOTICE_KEY, None)
@@ -100,14 +100,14 @@ class CodeFlow:
         state = self._state()
         if state is None:
             return None
-        return Step(self, state["address"], send_throttle.wait(state["address"]), session.pop(NOTICE_KEY, None))
+        return Step(self, state["address"], address_limits.send_refused(state["address"]), session.pop(NOTICE_KEY, None))
 
     def resend(self) -> bool:
         """Mail a new code if the throttles allow; the step will say what happened."""
         state = self._state()
         if state is None:
             return False
-        refusal = send_throttle.claim(state["address"])
+        refusal = address_limits.claim_send(state["address"])
         if refusal is None:
             self._send(state["address"])
             db.session.commit()

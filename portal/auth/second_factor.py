@@ -29,8 +29,6 @@ from portal.models import User
 
 PENDING_KEY = "second_factor_pending"
 PASSED_KEY = "second_factor_passed"
-BUDGET = address_limits.Budget("second-factor", most="SECOND_FACTOR_MAX_FAILURES", window="LOGIN_FAILURE_WINDOW",
-                               lockout="LOGIN_LOCKOUT")
 RECOVERY_CODE_COUNT = 10
 # No 0/o, 1/l/i: a code copied from paper is read back right.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -155,7 +153,7 @@ def forget(user: User) -> None:
 
 def _counted(user: User, accepts, wrong_message: str) -> str | None:
     """Run the check `accepts` on a try reserved for the address; a refusal's text, or None."""
-    reservation = address_limits.reserve(user.email, BUDGET)
+    reservation = address_limits.reserve(user.email, address_limits.SECOND_FACTOR)
     if not reservation.is_granted:
         return _("Too many wrong codes for this account: it is locked for now. "
                  "You can try again in %(wait)s.", wait=wait_in_words(reservation.open_again_at))

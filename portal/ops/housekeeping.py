@@ -7,14 +7,14 @@ process's background worker runs `forget_stale` every
 `HOUSEKEEPING_INTERVAL` seconds; deleting twice is harmless, so several
 workers need no coordination.
 """
-from portal.auth import address_limits, codes, send_throttle, sessions
+from portal.auth import address_limits, codes, sessions
 from portal.extensions import db
 from portal.media import serving
 
 # Each area says what of its own has outlived its use.
 STALE_RECORDS = {
-    "code sends": send_throttle.forget_stale,
-    "try counters": address_limits.forget_stale,
+    "code sends": address_limits.forget_stale_sends,
+    "try counters": address_limits.forget_stale_tries,
     "codes": codes.forget_stale,
     "login sessions": sessions.forget_stale,
     "download windows": serving.forget_stale,

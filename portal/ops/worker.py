@@ -1,4 +1,4 @@
-"""The delivery worker: a daemon thread in each app process.
+"""The background worker: a daemon thread in each app process that delivers mail and keeps house.
 
 It drains the outbox every `MAIL_POLL_INTERVAL` seconds, and at once when a
 commit in this process has queued mail. Several processes share the queue
