@@ -64,13 +64,20 @@ class Inbox:
         self.lock = threading.Lock()
         self.answer = "250 OK"
         self.data_started = threading.Event()
+        self.recipient_held = threading.Event()
 
     recipient_delay = 0
     is_holding = False
+    # Once this many messages are in, the next recipient is held (and `recipient_held` set) until it is None.
+    hold_recipients_after = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.recipient_delay:
             await asyncio.sleep(self.recipient_delay)
+        if self.hold_recipients_after is not None and len(self.messages) >= self.hold_recipients_after:
+            self.recipient_held.set()
+            while self.hold_recipients_after is not None:
+                await asyncio.sleep(0.01)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -96,6 +103,8 @@ class Inbox:
         self.recipient_delay = 0
         self.is_holding = False
         self.data_started.clear()
+        self.hold_recipients_after = None
+        self.recipient_held.clear()
 
     is_up = True
 
