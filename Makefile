@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:8000 --workers 1 --access-logfile - wsgi:app
 
 test: $(STAMP)
-	$(PYTHON) -m pytest -n 2 --dist worksteal
+	$(PYTHON) -m pytest -n 2 --dist worksteal --durations=15
 
 screenshots: $(STAMP)
 	PORTAL_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PYTHON) -m pytest -q tests/test_screenshots.py
