@@ -349,7 +349,7 @@ def new_visitor(app):
 
 def create_account(app, email="ada@example.org", password=STRONG_PASSWORD, name="Ada Lovelace") -> str:
     """A verified account made directly in the database, as registering in English and entering the code
-    leave it (registering through the pages is tested on its own, and costs a tenth of a second a test)."""
+    leave it (registering through the pages is tested on its own)."""
     from portal.auth import passwords
     from portal.clock import now
     from portal.models import User
