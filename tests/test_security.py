@@ -176,7 +176,8 @@ def client_app(app):
     return app.test_client()
 
 
-def test_a_server_error_gets_the_portal_s_own_page(app):
+def test_a_server_error_gets_the_portal_s_own_page(own_app):
+    app = own_app
     @app.get("/boom")
     def boom():
         raise RuntimeError("internal detail")
