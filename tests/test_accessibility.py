@@ -350,6 +350,12 @@ def test_the_admin_s_second_factor_steps_and_desk_are_accessible(browser, live_s
         assert_accessible(page, "admin desk")
         page.goto(f"/admin/account?email={ada}")
         assert_accessible(page, "admin desk: an account")
+        page.goto(page.get_by_role("link", name="Disable", exact=True).get_attribute("href"))
+        expect(page.get_by_role("heading", name=f"Disable {ada}?")).to_be_visible()
+        assert_accessible(page, "admin desk: disable an account?")
+        page.goto("/admin/recovery-codes")
+        expect(page.get_by_role("heading", name="Make new recovery codes")).to_be_visible()
+        assert_accessible(page, "admin desk: make new recovery codes")
 
         header(page).get_by_role("button", name="Log out").click()
         expect(header(page).get_by_role("link", name="Log in", exact=True)).to_be_visible()
