@@ -40,6 +40,7 @@ ADA = "ada@example.org"
 CHECK_YOUR_INBOX = "Check your inbox and enter verification code"
 WELCOME = "You have successfully created your account"
 WEAK_PASSWORD = "short pass"
+RESET_INTRO = "Enter the code to reset your password."
 
 
 @contextmanager
@@ -298,6 +299,8 @@ def test_a_forgotten_password_is_reset_in_the_dialog_and_the_person_stays_on_the
     click(dialog.get_by_role("button", name="Reset password"))
 
     dialog = step(page, CHECK_YOUR_INBOX)
+    expect(dialog).to_contain_text(RESET_INTRO)
+    expect(dialog).not_to_contain_text("verify your account")
     dialog.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, ada))
     click(dialog.get_by_role("button", name="Verify"))
 
@@ -420,6 +423,8 @@ def test_without_javascript_a_password_is_reset_on_ordinary_pages(page_without_j
 
     page.get_by_label("Email", exact=True).fill(ada)
     page.get_by_role("button", name="Reset password").click()
+    expect(page.get_by_role("main")).to_contain_text(RESET_INTRO)
+    expect(page.get_by_role("main")).not_to_contain_text("verify your account")
     page.get_by_label("Verification code", exact=True).fill(wait_for_code(inbox, ada))
     page.get_by_role("button", name="Verify").click()
     fill_new_password(page)
