@@ -319,6 +319,12 @@ def test_my_account_and_each_of_its_actions_are_accessible(browser, live_server,
                 assert_accessible(page, "My account: new address's code step")
         page.goto("/account/downloads")
         assert_accessible(page, "My account: downloads")
+        page.goto("/account/delete")
+        page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+        button = page.get_by_role("main").get_by_role("button", name="Delete account")
+        click(button) if javascript else button.click()
+        expect(page.get_by_text("Your account was deleted.")).to_be_visible()
+        assert_accessible(page, "the catalogue, saying the account was deleted")
 
 
 @WITH_AND_WITHOUT_JS

@@ -39,8 +39,8 @@ def download_link(rendition_id: int) -> str:
     return links.link_for(current_user, rendition_id)
 
 
-def catalogue_page():
-    """The home page: the catalogue, or only its results for an htmx search."""
+def catalogue_page(notice: str | None = None):
+    """The home page: the catalogue, or only its results for an htmx search; `notice` is said once above it."""
     query = text_in_query("q", longest=200)
     tag = text_in_query("tag", longest=80)
     year = number_in_query("year")
@@ -51,7 +51,7 @@ def catalogue_page():
     searches.record_if_nothing_found(query, tag, year, listing.total)
     title = _("Search: %(query)s", query=query) if query else _("Video library")
     return render("media/_listing.html", page="media/catalogue.html", listing=listing, query=query,
-                  tag=tag, year=year, title=title)
+                  tag=tag, year=year, title=title, notice=notice)
 
 
 @blueprint.get("/videos/<id:video_id>")
