@@ -117,6 +117,8 @@ class Defaults:
     TERMS_OF_USE = None
     # Raise it when the terms change: each account's next download asks to accept them again.
     TERMS_VERSION = "1"
+    # What changed in the current version, in a sentence or two; shown to those who accepted an earlier one.
+    TERMS_CHANGES = None
     # Ask, with the acceptance, what the files are for; each download records the answer.
     ASK_STATED_USE = False
 

@@ -123,6 +123,10 @@ def totp_key_of(app, email) -> str:
         return totp_keys.key_of(second_factor.factor_of(user))
 
 
+# The revisions of migrations/versions/0011_encrypted_totp_keys.py and of the one before it.
+ENCRYPTED_TOTP_KEYS, BEFORE_ENCRYPTED_TOTP_KEYS = "064f3ab1546b", "9c41d7a2e5b3"
+
+
 def plain_totp_key_through_the_migration(app, email, plain) -> tuple[str, str]:
     """Store `plain` as the admin's TOTP key as the portal did before keys were encrypted, migrate up,
     then down again; the value stored after each."""
@@ -132,15 +136,15 @@ def plain_totp_key_through_the_migration(app, email, plain) -> tuple[str, str]:
     from portal.extensions import db
 
     with app.app_context():
-        flask_migrate.downgrade(revision="-1")
+        flask_migrate.downgrade(revision=BEFORE_ENCRYPTED_TOTP_KEYS)
         with db.engine.begin() as connection:
             connection.execute(text("INSERT INTO second_factors (user_id, secret, created_at, last_step) "
                                     "SELECT id, :plain, created_at, 0 FROM users WHERE email = :email"),
                                {"plain": plain, "email": email})
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision=ENCRYPTED_TOTP_KEYS)
         with db.engine.connect() as connection:
             encrypted = connection.execute(text("SELECT encrypted_secret FROM second_factors")).scalar_one()
-        flask_migrate.downgrade(revision="-1")
+        flask_migrate.downgrade(revision=BEFORE_ENCRYPTED_TOTP_KEYS)
         with db.engine.connect() as connection:
             decrypted = connection.execute(text("SELECT secret FROM second_factors")).scalar_one()
     return encrypted, decrypted

@@ -6,6 +6,7 @@ from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
 from portal.extensions import db
 
 LOCKED = "Too many failed log-ins for this address"
+COOLDOWN = "A code was sent to this address less than 60 seconds ago."
 
 
 def test_registering_then_logging_in_answers_alike_for_new_and_taken_addresses(app, registered, new_visitor, clock):
@@ -93,3 +94,22 @@ def test_a_reset_does_the_same_work_for_an_unknown_address_as_for_a_known_one(ap
     taken_back = [statement for statement in unknown["statements"] if statement.startswith("DELETE FROM outbox")]
     assert taken_back == ["DELETE FROM outbox WHERE outbox.id = ?"]
     assert [statement for statement in unknown["statements"] if statement not in taken_back] == known["statements"]
+
+
+def test_asking_twice_within_the_cooldown_answers_alike_for_addresses_with_and_without_an_account(
+        app, registered, new_visitor, clock):
+    """Registering or resetting twice in a row: the first answer says a code went, the second that one went
+    less than a minute ago and when to ask again, in the same words for a taken and a new address."""
+    for form, fields in (("/register", {"full_name": "X", "password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD}),
+                         ("/reset", {})):
+        answers = []
+        for address in ("ada@example.org", "new@example.org"):
+            clock.advance(61)
+            first = new_visitor().post(form, {"email": address, **fields})
+            clock.advance(20)
+            second = new_visitor().post(form, {"email": address, **fields})
+            assert "We have sent a verification code" in first.text and COOLDOWN not in first.text
+            assert COOLDOWN in second.text and "We have sent a verification code" not in second.text
+            answers.append([(response.status_code, without_tokens(response.text).replace(address, "X"))
+                            for response in (first, second)])
+        assert answers[0] == answers[1], form

@@ -154,10 +154,10 @@ def test_a_database_one_migration_behind_is_upgraded_when_the_portal_starts(tmp_
     settings = {"MAIL_WORKER": False, "SECRET_KEY": "test"}
     with create_app(settings, instance_path=str(tmp_path)).app_context():
         flask_migrate.downgrade(revision="-1")
-        assert "secret" in {column["name"] for column in inspect(db.engine).get_columns("second_factors")}
+        assert "purpose" not in {column["name"] for column in inspect(db.engine).get_columns("code_sends")}
         db.engine.dispose()
     with create_app(settings, instance_path=str(tmp_path)).app_context():
-        assert "encrypted_secret" in {column["name"] for column in inspect(db.engine).get_columns("second_factors")}
+        assert "purpose" in {column["name"] for column in inspect(db.engine).get_columns("code_sends")}
         db.engine.dispose()
 
 
