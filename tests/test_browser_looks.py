@@ -1,9 +1,12 @@
 """What a person sees, measured in a real browser: how controls look in each
 state, and how pages are laid out on a phone and on a desk."""
+import re
+
 import pyotp
 import pytest
 from browser_support import install_clock, let_time_pass
 from conftest import BOSS
+from helpers import write_captions
 from test_browser import (  # noqa: F401  (fixtures)
     ADA,
     CHECK_YOUR_INBOX,
@@ -152,3 +155,81 @@ def test_on_a_phone_each_row_of_the_desk_is_a_block_of_labelled_values_with_no_w
         assert {"table", "columnheader", "cell"} <= roles
         cells = [node.get("name", {}).get("value", "") for node in tree if node["role"]["value"] == "cell"]
         assert ADA in cells and BOSS in cells
+
+
+# --- a video's page and the catalogue's cards ---------------------------------------
+
+ONE_LINE = """element => {
+    const style = getComputedStyle(element);
+    const content = element.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    return content <= parseFloat(style.lineHeight) * 1.2;
+}"""
+
+
+def bottom(locator) -> float:
+    box = locator.bounding_box()
+    return box["y"] + box["height"]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_each_download_button_names_its_file_and_size_on_one_line_and_the_specs_follow_as_text(
+        browser, live_server, add_sample_video, width):
+    video_id = add_sample_video("hd.mp4", "silent.mkv", labels=["HD 360p MP4", "Proxy"])
+    with browse(browser, live_server, viewport={"width": width, "height": 800}) as (page, _):
+        page.goto(f"/videos/{video_id}")
+        downloads = page.get_by_role("complementary", name="Download")
+        buttons = downloads.get_by_role("link", name=re.compile("^Download "))
+        expect(buttons).to_have_count(2)
+        sound, silent = buttons.all()
+        expect(sound).to_have_text(re.compile(r"^Download HD 360p MP4 \(\d+\.\d kB\)$"))
+        expect(silent).to_have_text(re.compile(r"^Download Proxy \(\d+\.\d kB\)$"))
+        assert sound.evaluate(ONE_LINE) and silent.evaluate(ONE_LINE)
+
+        specs = re.compile(r"^H\.264 · 640 × 360 · 25 fps · \d+ kbit/s · AAC stereo$")
+        expect(downloads.get_by_text(specs)).to_be_visible()
+        expect(sound).to_have_accessible_description(specs)
+        expect(silent).to_have_accessible_description(
+            re.compile(r"^MPEG-4 · 322 × 180 · 50 fps · \d+ kbit/s · MKV · no sound$"))
+
+
+def test_on_a_phone_a_video_s_page_offers_the_download_before_the_transcript(
+        browser, live_server, add_sample_video, tmp_path):
+    video_id = add_sample_video("hd.mp4", captions=write_captions(tmp_path))
+    with browse(browser, live_server, viewport={"width": 390, "height": 800}) as (page, _):
+        page.goto(f"/videos/{video_id}")
+        transcript = page.get_by_role("heading", name="Transcript (the captions as text)")
+        download = page.get_by_role("heading", name="Download", exact=True)
+        assert bottom(download) < transcript.bounding_box()["y"]
+
+
+def test_a_video_with_captions_and_a_transcript_as_delivered_shows_one_transcript(
+        browser, live_server, add_sample_video, tmp_path):
+    """As the first demo video: its captions are the first words of its transcript."""
+    video_id = add_sample_video("hd.mp4", captions=write_captions(tmp_path),
+                                transcript="As delivered. Good morning. We write as text.")
+    with browse(browser, live_server) as (page, _):
+        page.goto(f"/videos/{video_id}")
+        transcript = page.get_by_role("heading", name=re.compile("^Transcript"))
+        expect(transcript).to_have_count(1)
+        expect(transcript).to_have_text("Transcript (as delivered)")
+
+
+# The texts of an element that a person sees: in a box larger than a pixel (not visually hidden).
+SEEN_TEXTS = """element => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    const seen = [];
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+        const box = text.parentElement.getBoundingClientRect();
+        if (text.data.trim() && box.width > 1 && box.height > 1) seen.push(text.data.trim());
+    }
+    return seen;
+}"""
+
+
+def test_a_catalogue_card_shows_the_duration_once_and_a_screen_reader_hears_it(browser, live_server, add_sample_video):
+    add_sample_video("hd.mp4")  # 2 seconds
+    with browse(browser, live_server) as (page, _):
+        page.goto("/")
+        card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Speech on maritime security"))
+        assert card.evaluate(SEEN_TEXTS).count("0:02") == 1
+        assert "Duration 0:02" in card.aria_snapshot()
