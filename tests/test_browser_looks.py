@@ -5,7 +5,7 @@ import re
 import pyotp
 import pytest
 from browser_support import install_clock, let_time_pass
-from conftest import BOSS
+from conftest import BOSS, STRONG_PASSWORD
 from helpers import write_captions
 from test_browser import (  # noqa: F401  (fixtures)
     ADA,
@@ -25,6 +25,9 @@ from test_browser import (  # noqa: F401  (fixtures)
     step,
     visit,
 )
+
+from portal.extensions import db
+from portal.models import User
 
 pytestmark = pytest.mark.browser
 
@@ -233,3 +236,31 @@ def test_a_catalogue_card_shows_the_duration_once_and_a_screen_reader_hears_it(b
         card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Speech on maritime security"))
         assert card.evaluate(SEEN_TEXTS).count("0:02") == 1
         assert "Duration 0:02" in card.aria_snapshot()
+
+
+# --- the header ----------------------------------------------------------------------
+
+
+LOG_IN_WORDS = {
+    "en-GB": {"log in": "Log in", "email": "Email", "password": "Password", "my account": "My account"},
+    "fr-FR": {"log in": "Se connecter", "email": "Adresse électronique", "password": "Mot de passe",
+              "my account": "Mon compte"},
+}
+
+
+@pytest.mark.parametrize(("width", "locale"), [(320, "en-GB"), (320, "fr-FR"), (390, "en-GB"), (1280, "en-GB")])
+def test_the_header_keeps_its_height_when_it_changes_after_log_in(browser, live_server, app, ada, width, locale):
+    words = LOG_IN_WORDS[locale]
+    with app.app_context():  # the account's language, which a log-in brings
+        db.session.execute(db.update(User).values(language=locale[:2]))
+        db.session.commit()
+    with browse(browser, live_server, viewport={"width": width, "height": 800}, locale=locale) as (page, _):
+        visit(page, "/")
+        banner = page.get_by_role("banner")
+        logged_out = banner.bounding_box()["height"]
+        dialog = open_from_header(page, words["log in"], words["log in"])
+        dialog.get_by_label(words["email"], exact=True).fill(ADA)
+        dialog.get_by_label(words["password"], exact=True).fill(STRONG_PASSWORD)
+        click(dialog.get_by_role("button", name=words["log in"], exact=True))
+        expect(banner.get_by_role("link", name=words["my account"])).to_be_visible()
+        assert banner.bounding_box()["height"] == logged_out
