@@ -23,7 +23,7 @@ from portal.web.navigation import number_in_query, safe_next, text_in_query
 
 blueprint = Blueprint("media", __name__)
 blueprint.add_app_template_global(terms.notice, "terms_of_use")
-blueprint.add_app_template_filter(describe.summary, "file_summary")
+blueprint.add_app_template_filter(describe.specs, "file_specs")
 
 
 @blueprint.app_template_filter()
