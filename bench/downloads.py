@@ -5,10 +5,12 @@
 
 Needs curl and nginx (Debian's packages). The file is a video the library can
 probe (bench/ingest.py's uncompressed 1080p master, about BENCH_FILE_MIB MiB,
-at least a second of it). Prints, per round, the time of the same file fetched (a) from the portal under plain gunicorn with a personal
-link, (b) straight from nginx with sendfile, (c) through nginx in front of the
-portal with PORTAL_DOWNLOAD_ACCEL=nginx; then the median ratios of speeds
-(portal / nginx), the growth of the serving worker's resident memory during a
+at least a second of it), linked for an account that accepted the terms of
+use. Prints, per round, the time of the same file fetched (a) from the portal
+under plain gunicorn with a personal link, (b) straight from nginx with
+sendfile, (c) through nginx in front of the portal with
+PORTAL_DOWNLOAD_ACCEL=nginx; then the median ratios of speeds (portal /
+nginx), the growth of the serving worker's resident memory during a
 download, and the catalogue page's latency while 20 downloads run at once.
 """
 import os

@@ -8,13 +8,14 @@ Needs wrk (Debian's package). Both apps run under the same gunicorn settings
 (this repository's gunicorn.conf.py, 2 workers); runs alternate, portal then
 bare, and each pair gives a ratio; the median ratio is printed. Many short
 pairs rather than a few long ones, and each round measures every page once:
-on a shared machine the rate of the same server swings by half from one
-minute to the next.
+on a shared machine the rate of the same server swings from one minute to
+the next.
 
 Beside requests per second, the CPU time the workers used per request is
 read from /proc, and printed as the same kind of ratio (bare Flask's CPU per
 request / the page's): time stolen by other work on the machine slows a run
-down but is not counted as the workers' CPU time.
+down but is not counted as the workers' CPU time. When a floor is missed,
+bench/profile_pages.py shows where a catalogue request's time goes.
 """
 import os
 import re
