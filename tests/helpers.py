@@ -123,24 +123,29 @@ def totp_key_of(app, email) -> str:
         return totp_keys.key_of(second_factor.factor_of(user))
 
 
+# The migration that encrypts TOTP keys, and the one before it.
+ENCRYPTED_TOTP_KEYS = "064f3ab1546b"
+BEFORE_ENCRYPTED_TOTP_KEYS = "9c41d7a2e5b3"
+
+
 def plain_totp_key_through_the_migration(app, email, plain) -> tuple[str, str]:
     """Store `plain` as the admin's TOTP key as the portal did before keys were encrypted, migrate up,
-    then down again; the value stored after each."""
+    then down again (through that migration only, named: later ones come after it); the value stored after each."""
     import flask_migrate
     from sqlalchemy import text
 
     from portal.extensions import db
 
     with app.app_context():
-        flask_migrate.downgrade(revision="-1")
+        flask_migrate.downgrade(revision=BEFORE_ENCRYPTED_TOTP_KEYS)
         with db.engine.begin() as connection:
             connection.execute(text("INSERT INTO second_factors (user_id, secret, created_at, last_step) "
                                     "SELECT id, :plain, created_at, 0 FROM users WHERE email = :email"),
                                {"plain": plain, "email": email})
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision=ENCRYPTED_TOTP_KEYS)
         with db.engine.connect() as connection:
             encrypted = connection.execute(text("SELECT encrypted_secret FROM second_factors")).scalar_one()
-        flask_migrate.downgrade(revision="-1")
+        flask_migrate.downgrade(revision=BEFORE_ENCRYPTED_TOTP_KEYS)
         with db.engine.connect() as connection:
             decrypted = connection.execute(text("SELECT secret FROM second_factors")).scalar_one()
     return encrypted, decrypted
@@ -170,3 +175,34 @@ def write_captions(folder: Path, text: str = CAPTIONS, name: str = "captions.vtt
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# What the demo library's places are asked as, and what a person then sees, best first.
+PLACE_SEARCHES = [
+    ("Lisbon", ["Speech on maritime security"]),
+    ("Reykjavík", ["Joint press point with the Prime Minister of Iceland"]),
+    ("Reykjavik", ["Joint press point with the Prime Minister of Iceland"]),
+    ("reykjav", ["Joint press point with the Prime Minister of Iceland"]),
+    ("Brussels", ["Opening remarks at the Brussels press conference", "B-roll: ministers arrive at headquarters"]),
+]
+
+# The migration before the one that indexes places.
+BEFORE_PLACES = ENCRYPTED_TOTP_KEYS
+
+
+def card_titles(html: str) -> list[str]:
+    """The titles of the catalogue's cards, in the order a person reads them."""
+    return re.findall(r'<h2 class="card-title"><a href="/videos/\d+">([^<]+)</a>', html)
+
+
+def add_demo_library(app, source: Path) -> None:
+    """The demo library's videos as `portal demo` describes them (titles, places, texts), on one small file."""
+    from portal.media import library
+    from portal.media.demo import DEMO_VIDEOS
+
+    source.write_bytes(video_bytes(5000))
+    with app.app_context():
+        for entry in DEMO_VIDEOS:
+            library.add_video(library.NewVideo(
+                title=entry["title"], files=[source], place=entry["place"], recorded_on=entry["recorded"],
+                tags=entry["tags"], description=entry["description"], transcript=entry["transcript"]))
