@@ -195,6 +195,10 @@ def card_titles(html: str) -> list[str]:
     return re.findall(r'<h2 class="card-title"><a href="/videos/\d+">([^<]+)</a>', html)
 
 
+# A title whose accents, colon and curly apostrophe each tempt a client to save a file under a name of its own.
+ACCENTED_TITLE = "Conférence de presse à Genève : l’accord"
+
+
 def add_demo_library(app, source: Path) -> None:
     """The demo library's videos as `portal demo` describes them (titles, places, texts), on one small file."""
     from portal.media import library

@@ -14,11 +14,11 @@ database role, and its function cannot feed a generated column.
 Both match every word of the query, each as a prefix, so results appear while one types.
 """
 import re
-import unicodedata
 
 from sqlalchemy import Float, Integer, text
 
 from portal.extensions import db
+from portal.media.letters import without_accents
 
 MAX_WORDS = 12
 SQLITE_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS video_search USING fts5(
@@ -34,8 +34,6 @@ POSTGRES_SCHEMA = (
 )
 POSTGRES_VECTOR = " || ".join(
     f"setweight(to_tsvector('english', :{name}), '{weight}')" for name, weight in POSTGRES_WEIGHTS.items())
-# Letters that Unicode does not write as a base letter and a mark, so decomposing leaves them be.
-OWN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
 
 
 def dialect() -> str:
@@ -70,8 +68,7 @@ def drop_index(connection) -> None:
 
 def fold(words: str) -> str:
     """Lower case without accents: "Tromsø" and "tromso", "Straße" and "strasse" are the same word."""
-    decomposed = unicodedata.normalize("NFKD", words.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).translate(OWN_LETTERS)
+    return without_accents(words).casefold()
 
 
 def words(query: str) -> list[str]:
