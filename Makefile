@@ -1,8 +1,11 @@
-# `make run`: the portal with demo videos on http://127.0.0.1:8000, mail printed to the log.
+# `make run`: the portal with demo videos on http://127.0.0.1:8000, mail printed to the log;
+# `make run PORT=8080` serves on another port, and the links in mails follow it.
 # `make test`: the whole test suite (browser tests need Debian's chromium).
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
+PORTAL_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test screenshots clean
 
@@ -13,11 +16,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/portal demo
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:8000 --workers 1 --access-logfile - wsgi:app
+	PORTAL_PUBLIC_URL='$(PORTAL_PUBLIC_URL)' $(VENV)/bin/portal demo
+	PORTAL_PUBLIC_URL='$(PORTAL_PUBLIC_URL)' $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 \
+		--access-logfile - wsgi:app
 
 test: $(STAMP)
-	$(PYTHON) -m pytest -n 2 --dist worksteal
+	$(PYTHON) -m pytest -n 2 --dist worksteal --durations=15
 
 screenshots: $(STAMP)
 	PORTAL_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PYTHON) -m pytest -q tests/test_screenshots.py

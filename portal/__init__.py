@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import clock, config, extensions
-from portal.ops import schema
+from portal.ops import health, schema
 from portal.web import i18n, request_log, request_text, security, templating, urls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     security.install(app)
     templating.install(app)
     _init_logging(app.config["LOG_FORMAT"])
+    health.check_public_url(app)
     schema.create_schema(app)
     if app.config["MAIL_WORKER"]:
         from portal.ops import worker

@@ -15,6 +15,8 @@ from cryptography.fernet import Fernet
 from portal import limits
 
 HOUR = 3600
+# Where `make run` serves by default; never the Host a request names, which its sender chooses.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 class Defaults:
@@ -86,7 +88,8 @@ class Defaults:
 
     SITE_NAME = "Media portal"
     # The address people reach the portal at; every link in a mail is built on it.
-    PUBLIC_URL = "http://127.0.0.1:8000"
+    # None: DEFAULT_PUBLIC_URL, and the portal says so as it starts (log and /healthz).
+    PUBLIC_URL = None
 
     # SQLite: seconds a write waits for another's lock before the request gets a 503.
     SQLITE_BUSY_TIMEOUT = 15
@@ -114,6 +117,8 @@ class Defaults:
     TERMS_OF_USE = None
     # Raise it when the terms change: each account's next download asks to accept them again.
     TERMS_VERSION = "1"
+    # What changed in the current version, in a sentence or two; shown to those who accepted an earlier one.
+    TERMS_CHANGES = None
     # Ask, with the acceptance, what the files are for; each download records the answer.
     ASK_STATED_USE = False
 
@@ -135,6 +140,8 @@ def load(app, overrides: dict) -> None:
     app.config.from_prefixed_env("PORTAL")
     app.config.update(overrides)
     app.config["MAIL_SUPPRESS_SEND"] = not app.config["MAIL_SERVER"]
+    app.config["PUBLIC_URL_IS_SET"] = bool(app.config["PUBLIC_URL"])
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or DEFAULT_PUBLIC_URL
     if not app.config["MAIL_DEFAULT_SENDER"]:
         app.config["MAIL_DEFAULT_SENDER"] = default_sender(app.config["SITE_NAME"])
     if app.config["SESSION_COOKIE_SECURE"] is None:

@@ -25,7 +25,9 @@ class Limit:
 
 LIMITS = (
     Limit("CODE_LIFETIME", 30 * MINUTE, "seconds a mailed code works"),
-    Limit("CODE_RESEND_COOLDOWN", MINUTE, "seconds between two codes (or notices) to one address"),
+    Limit("CODE_RESEND_COOLDOWN", MINUTE,
+          "seconds between two codes (or notices in their place) to one address in one flow: "
+          "registering, a reset, a new address"),
     Limit("CODE_MAX_WRONG_TRIES", 5, "wrong tries that kill a code"),
     Limit("CODE_SENDS_PER_ADDRESS_PER_HOUR", 5, "codes (or notices) one address gets in an hour"),
     Limit("CODE_SENDS_PER_ADDRESS_PER_DAY", 10, "codes (or notices) one address gets in a day"),

@@ -183,8 +183,9 @@ class AddressCounter(db.Model):
 class CodeSend(db.Model):
     """One mail that the code forms caused (a code, or a notice in its place).
 
-    Counted per address and per client IP to throttle sending; kept in the
-    database so the limits hold across workers and hosts.
+    Counted per address and per client IP to throttle sending, and per
+    address and flow (`purpose`) for the cooldown; kept in the database so
+    the limits hold across workers and hosts.
     """
 
     __tablename__ = "code_sends"
@@ -192,4 +193,6 @@ class CodeSend(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(254), index=True)
     client_ip: Mapped[str] = mapped_column(String(45), index=True)
+    # The code flow that sent it; None on sends recorded before flows were told apart.
+    purpose: Mapped[str | None] = mapped_column(String(20))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)

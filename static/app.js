@@ -194,6 +194,28 @@
     }
   });
 
+  // "Copy the codes" beside recovery codes: it needs the clipboard, so it is
+  // shown only where this file runs (without it, the text file's link remains).
+  function offerCopies(container) {
+    container.querySelectorAll("[data-copy-text][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    offerCopies(event.target);
+  });
+  offerCopies(document);
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-text]");
+    if (button && navigator.clipboard) {
+      navigator.clipboard.writeText(button.getAttribute("data-copy-text")).then(function () {
+        button.textContent = text("copied");
+      });
+    }
+  });
+
   // "You can ask for a new code in 42 seconds": the server says how long; the
   // button waits that long, the sentence counts down, and the status line
   // says once when the button works. (Without JavaScript the button is never

@@ -95,9 +95,8 @@ class LiveServer:
 class ReusedContexts:
     """Browser contexts handed from one test to the next, one per live server address and options.
 
-    The first page of a new context costs chromium about a quarter of a
-    second of CPU (a profile's services are built for it): a tenth of the
-    browser tests' time. Each test still gets a page of its own, and no
+    Chromium builds a profile's services for the first page of a new
+    context, which costs CPU; handing contexts on saves it. Each test still gets a page of its own, and no
     cookie of an earlier test; its live server has the same address
     (LIVE_PORT), so `base_url` holds. Every context watches htmx from the
     start (`WATCH_HTMX`, see `htmx_ready`). A context whose clock a test installed
@@ -241,9 +240,9 @@ AXE_PATH = "/__tests__/axe.min.js"
 def with_axe(app):
     """The app, and axe-core at AXE_PATH for the browser to cache.
 
-    Handed over with `page.evaluate`, axe's half a megabyte was parsed and
-    compiled afresh on every page checked (a tenth of the accessibility
-    tests' time); fetched as a script, the browser keeps it, compiled.
+    Handed over with `page.evaluate`, axe's half a megabyte would be parsed
+    and compiled afresh on every page checked; fetched as a script, the
+    browser keeps it, compiled.
     """
     def serve(environ, start_response):
         if environ["PATH_INFO"] != AXE_PATH:

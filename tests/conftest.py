@@ -10,6 +10,7 @@ import socket
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -17,7 +18,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.mail.delivery import deliver_due
 
 STRONG_PASSWORD = "Correct-Horse-42"
@@ -64,13 +65,20 @@ class Inbox:
         self.lock = threading.Lock()
         self.answer = "250 OK"
         self.data_started = threading.Event()
+        self.recipient_held = threading.Event()
 
     recipient_delay = 0
     is_holding = False
+    # Once this many messages are in, the next recipient is held (and `recipient_held` set) until it is None.
+    hold_recipients_after = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.recipient_delay:
             await asyncio.sleep(self.recipient_delay)
+        if self.hold_recipients_after is not None and len(self.messages) >= self.hold_recipients_after:
+            self.recipient_held.set()
+            while self.hold_recipients_after is not None:
+                await asyncio.sleep(0.01)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -96,6 +104,8 @@ class Inbox:
         self.recipient_delay = 0
         self.is_holding = False
         self.data_started.clear()
+        self.hold_recipients_after = None
+        self.recipient_held.clear()
 
     is_up = True
 
@@ -239,11 +249,67 @@ def running_portal(tmp_path, inbox, clock, **settings):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory, smtp_server, migrated_database):
+    """One app per test process, as Flask's tutorial builds it; `app` hands it to each test as it was made."""
+    folder = tmp_path_factory.mktemp("shared")
+    shutil.copyfile(migrated_database, folder / "portal.sqlite3")
+    return create_app(test_settings(folder, smtp_server.port), instance_path=str(folder / "instance"))
+
+
+@contextmanager
+def as_made(app, clock, migrated_database):
+    """The app on the test's clock; afterwards its settings, caches, instance folder, limits and
+    database are put back as they were made (the database: a fresh copy of the migrated file)."""
+    settings, extensions = dict(app.config), set(app.extensions)
+    instance = Path(app.instance_path)
+    instance_files = set(instance.rglob("*"))
+    app.extensions["clock"] = clock
+    try:
+        yield app
+    finally:
+        app.config.clear()
+        app.config.update(settings)
+        for name in set(app.extensions) - extensions:
+            del app.extensions[name]
+        for path in sorted(set(instance.rglob("*")) - instance_files, reverse=True):  # files before their folders
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink()
+        limiter.reset()
+        with app.app_context():
+            database = Path(db.engine.url.database)
+            db.engine.dispose()
+        fresh = database.with_name("fresh.sqlite3")
+        shutil.copyfile(migrated_database, fresh)
+        for leftover in (database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        os.replace(fresh, database)  # a new file: a connection a test left open keeps the old one
+
+
 @pytest.fixture
-def app(tmp_path, inbox, clock, settings, migrated_database):
+def own_app(tmp_path, inbox, clock, settings, migrated_database):
+    """An app of the test's own, on a copy of the migrated database in `tmp_path`: for a test that
+    changes what an app is made of (a route added, say), or a module with settings of its own."""
     shutil.copyfile(migrated_database, tmp_path / "portal.sqlite3")
     with running_portal(tmp_path, inbox, clock, **settings) as app:
         yield app
+
+
+@pytest.fixture
+def app(request, clock, settings, migrated_database):
+    """The process's app on a fresh database; a module with settings of its own gets an app of its own."""
+    if settings:
+        yield request.getfixturevalue("own_app")
+        return
+    with as_made(request.getfixturevalue("shared_app"), clock, migrated_database) as app:
+        yield app
+
+
+def folder_of(app) -> Path:
+    """The folder of the app's SQLite database; `running_portal(folder_of(app), ...)` is another worker on it."""
+    return Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent
 
 
 @pytest.fixture
@@ -340,7 +406,7 @@ def new_visitor(app):
 
 def create_account(app, email="ada@example.org", password=STRONG_PASSWORD, name="Ada Lovelace") -> str:
     """A verified account made directly in the database, as registering in English and entering the code
-    leave it (registering through the pages is tested on its own, and costs a tenth of a second a test)."""
+    leave it (registering through the pages is tested on its own)."""
     from portal.auth import passwords
     from portal.clock import now
     from portal.models import User

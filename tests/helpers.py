@@ -123,9 +123,8 @@ def totp_key_of(app, email) -> str:
         return totp_keys.key_of(second_factor.factor_of(user))
 
 
-# The migration that encrypts TOTP keys, and the one before it.
-ENCRYPTED_TOTP_KEYS = "064f3ab1546b"
-BEFORE_ENCRYPTED_TOTP_KEYS = "9c41d7a2e5b3"
+# The revisions of migrations/versions/0011_encrypted_totp_keys.py and of the one before it.
+ENCRYPTED_TOTP_KEYS, BEFORE_ENCRYPTED_TOTP_KEYS = "064f3ab1546b", "9c41d7a2e5b3"
 
 
 def plain_totp_key_through_the_migration(app, email, plain) -> tuple[str, str]:

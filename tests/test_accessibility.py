@@ -296,6 +296,10 @@ def test_my_account_and_each_of_its_actions_are_accessible(browser, live_server,
         page.goto(page.get_by_role("link", name=re.compile("^Download ")).first.get_attribute("href"))
         expect(page.get_by_role("button", name="Accept and download")).to_be_visible()
         assert_accessible(page, "terms of use step before the first download")
+        with page.expect_download():
+            page.get_by_role("button", name="Accept and download").click()
+        expect(page.get_by_text(re.compile("your download of .+ has started"))).to_be_visible()
+        assert_accessible(page, "video page, saying the download started")
 
         page.goto("/account/")
         assert_accessible(page, "My account")
@@ -319,6 +323,12 @@ def test_my_account_and_each_of_its_actions_are_accessible(browser, live_server,
                 assert_accessible(page, "My account: new address's code step")
         page.goto("/account/downloads")
         assert_accessible(page, "My account: downloads")
+        page.goto("/account/delete")
+        page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+        button = page.get_by_role("main").get_by_role("button", name="Delete account")
+        click(button) if javascript else button.click()
+        expect(page.get_by_text("Your account was deleted.")).to_be_visible()
+        assert_accessible(page, "the catalogue, saying the account was deleted")
 
 
 @WITH_AND_WITHOUT_JS
@@ -350,6 +360,12 @@ def test_the_admin_s_second_factor_steps_and_desk_are_accessible(browser, live_s
         assert_accessible(page, "admin desk")
         page.goto(f"/admin/account?email={ada}")
         assert_accessible(page, "admin desk: an account")
+        page.goto(page.get_by_role("link", name="Disable", exact=True).get_attribute("href"))
+        expect(page.get_by_role("heading", name=f"Disable {ada}?")).to_be_visible()
+        assert_accessible(page, "admin desk: disable an account?")
+        page.goto("/admin/recovery-codes")
+        expect(page.get_by_role("heading", name="Make new recovery codes")).to_be_visible()
+        assert_accessible(page, "admin desk: make new recovery codes")
 
         header(page).get_by_role("button", name="Log out").click()
         expect(header(page).get_by_role("link", name="Log in", exact=True)).to_be_visible()

@@ -134,3 +134,109 @@ def test_the_record_of_searches_keeps_only_the_most_recent(app, clock, settings)
         searches.record_if_nothing_found("x" * 500, "", None, 0)
         kept = {s.query: s.count for s in db.session.scalars(select(UnfoundSearch))}
     assert kept == {"four": 1, "two": 2, "x" * 200: 1}
+
+
+# --- The admin's own way in and second factor ---------------------------------------------------
+
+
+def test_the_header_links_the_desk_for_an_admin_who_passed_the_second_factor_only(app, desk, admin, verified,
+                                                                                   new_visitor):
+    assert '<a href="/admin">Admin desk</a>' in desk.client.get("/").text
+    half_way_admin = new_visitor()
+    half_way_admin.login(BOSS)
+    for person in (verified, half_way_admin, new_visitor()):
+        assert "Admin desk" not in person.client.get("/").text
+
+
+def unused_recovery_codes(app) -> int:
+    from portal.auth import second_factor
+
+    with app.app_context():
+        return second_factor.recovery_codes_left(db.session.scalar(select(User).where(User.email == BOSS)))
+
+
+def use_recovery_codes(app, leaving: int) -> None:
+    """Mark all but `leaving` of the admin's recovery codes as used."""
+    from portal.auth.models import RecoveryCode
+    from portal.clock import now
+
+    with app.app_context():
+        unused = db.session.scalars(select(RecoveryCode).where(RecoveryCode.used_at.is_(None))).all()
+        for code in unused[leaving:]:
+            code.used_at = now()
+        db.session.commit()
+
+
+def fresh_code(app, clock) -> str:
+    """The code the admin's app shows in the next 30-second step (the log-in spent the current one)."""
+    import pyotp
+    from helpers import totp_key_of
+
+    clock.advance(30)
+    return pyotp.TOTP(totp_key_of(app, BOSS)).at(clock())
+
+
+def recovery_codes_in(html: str) -> list[str]:
+    return re.findall(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b", html)
+
+
+def test_the_desk_warns_when_three_or_fewer_recovery_codes_are_left_and_offers_new_ones(app, desk):
+    use_recovery_codes(app, leaving=4)
+    assert "recovery codes left" not in text(desk.client.get("/admin")).replace("4 recovery codes left", "")
+    use_recovery_codes(app, leaving=3)
+    page = text(desk.client.get("/admin"))
+    assert "Only 3 recovery codes are left. Make new ones before you run out." in page
+    assert "Make new recovery codes" in page
+
+
+def test_new_recovery_codes_after_a_fresh_code_from_the_app_replace_the_old_ones_and_are_audited(
+        app, desk, clock, new_visitor):
+    use_recovery_codes(app, leaving=2)
+    page = desk.post("/admin/recovery-codes", {"code": fresh_code(app, clock)})
+    assert page.status_code == 200
+    codes = recovery_codes_in(page.text)
+    assert len(set(codes)) == 10 and unused_recovery_codes(app) == 10
+    assert audit_log(app)[-1] == (BOSS, "new-recovery-codes", BOSS)
+    admin_again = new_visitor()
+    admin_again.login(BOSS)
+    assert admin_again.post("/login/second-factor", {"code": codes[0]}).status_code < 400
+    assert admin_again.client.get("/admin").status_code == 200
+
+
+def test_new_recovery_codes_need_a_code_the_app_shows_now_not_a_recovery_code_nor_a_spent_one(app, desk, clock):
+    from portal.auth import second_factor
+
+    with app.app_context():
+        recovery_code = second_factor.new_recovery_codes(db.session.scalar(select(User).where(User.email == BOSS)))[0]
+        db.session.commit()
+    spent = fresh_code(app, clock)
+    assert desk.post("/admin/recovery-codes", {"code": spent}).status_code == 200
+    for refused_code in (recovery_code, spent):
+        refused = desk.post("/admin/recovery-codes", {"code": refused_code})
+        assert refused.status_code == 422 and 'class="recovery-codes"' not in refused.text
+    assert unused_recovery_codes(app) == 10
+    assert [action for _, action, _ in audit_log(app)].count("new-recovery-codes") == 1
+
+
+def test_new_recovery_codes_come_as_a_text_file_too(app, desk, clock):
+    from urllib.parse import unquote
+
+    page = desk.post("/admin/recovery-codes", {"code": fresh_code(app, clock)}).text
+    link = re.search(r'href="data:text/plain;charset=utf-8,([^"]+)" download="recovery-codes.txt"', page)
+    codes_in_file = recovery_codes_in(unquote(link.group(1)))
+    assert len(set(codes_in_file)) == 10 and set(codes_in_file) == set(recovery_codes_in(page))
+    assert unquote(link.group(1)).startswith(f"Recovery codes for {BOSS} at Media portal.")
+
+
+def test_disable_asks_for_confirmation_first(app, desk, verified):
+    with app.app_context():
+        ada_id = db.session.scalar(select(User.id).where(User.email == ADA))
+    account_page = desk.client.get(f"/admin/account?email={ADA}").text
+    assert f'<a href="/admin/accounts/{ada_id}/disable"' in account_page
+    confirm = desk.client.get(f"/admin/accounts/{ada_id}/disable")
+    assert confirm.status_code == 200 and f"Disable {ADA}?" in text(confirm)
+    with app.app_context():
+        assert db.session.scalar(select(User.disabled_at).where(User.id == ada_id)) is None
+    desk.post(f"/admin/accounts/{ada_id}/disable")
+    with app.app_context():
+        assert db.session.scalar(select(User.disabled_at).where(User.id == ada_id)) is not None

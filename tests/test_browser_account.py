@@ -3,7 +3,7 @@ import json
 import re
 
 import pytest
-from browser_support import wait_for_code
+from browser_support import is_announced, wait_for_code
 from conftest import STRONG_PASSWORD
 from test_browser import (  # noqa: F401  (fixtures)
     ADA,
@@ -47,6 +47,16 @@ def in_place(page, name):
     heading = page.get_by_role("heading", name=name, exact=True)
     expect(heading).to_be_visible()
     return page.locator("#page-body")
+
+
+def expect_said_once_that_the_account_was_deleted(page):
+    """The catalogue says the account went, as a status read out; a reload no longer says it."""
+    said = page.get_by_text("Your account was deleted.")
+    expect(said).to_be_visible()
+    assert is_announced(said)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(said).to_have_count(0)
 
 
 def test_every_my_account_action_works_in_place(page, ada, inbox, browser, live_server):
@@ -93,6 +103,7 @@ def test_every_my_account_action_works_in_place(page, ada, inbox, browser, live_
     click(body.get_by_role("button", name="Delete account"))
     page.wait_for_url(at("/"))
     expect_logged_out(page)
+    expect_said_once_that_the_account_was_deleted(page)
     other.close()
 
 
@@ -154,4 +165,5 @@ def test_without_javascript_every_my_account_action_works_on_pages(page_without_
     page.wait_for_url(at("/"))
     expect_logged_out(page)
     assert path_of(page.url) == "/"
+    expect_said_once_that_the_account_was_deleted(page)
     other.close()

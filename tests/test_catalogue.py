@@ -121,8 +121,8 @@ def test_the_video_page_shows_everything_about_the_video(app, add_video):
     for text in ("Speech in Lisbon", "3 June 2025", "Lisbon", "1:02:03", "A keynote.", "maritime",
                  "The sea connects us.", "Terms of use"):
         assert text in html, text
-    assert re.search(r"Download HD 1080p MP4 · H\.264 · 25 fps · \d+ kbit/s · 1\.2 MB", html)
-    assert re.search(r"Download SD 540p · H\.264 · 25 fps · \d+ kbit/s · MP4 · 300\.0 kB", html)
+    assert re.search(r"Download</span> HD 1080p MP4 \(1\.2 MB\)</a>\s*<p [^>]*>H\.264 · 32 × 18 · 25 fps · \d+ kbit/s · no sound</p>", html)
+    assert re.search(r"Download</span> SD 540p \(300\.0 kB\)</a>\s*<p [^>]*>H\.264 · 32 × 18 · 25 fps · \d+ kbit/s · MP4 · no sound</p>", html)
 
 
 def test_a_visitor_s_download_control_opens_the_log_in_dialog(app, add_video):

@@ -71,7 +71,7 @@ class Gunicorn:
 
     def stop(self) -> None:
         self.arbiter.send_signal(signal.SIGTERM)
-        self.arbiter.wait(timeout=20)
+        self.arbiter.wait(timeout=120)  # a loaded machine may take its time to stop it
 
 
 @pytest.fixture

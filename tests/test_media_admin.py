@@ -262,7 +262,7 @@ def test_demo_adds_a_handful_of_playable_videos_with_posters_and_previews_once(a
     from portal.media import engine, storage
 
     assert "5 demo video(s) added" in run(app, "demo").output
-    assert "already present" in run(app, "demo").output
+    assert "The demo library is already there (5 videos)" in run(app, "demo").output
     assert count_videos(app) == 5
     html = app.test_client().get("/").text
     assert "Opening remarks at the Brussels press conference" in html
@@ -274,6 +274,16 @@ def test_demo_adds_a_handful_of_playable_videos_with_posters_and_previews_once(a
             files = [storage.path_of(r.stored_path) for r in video.renditions] + [storage.path_of(video.preview)]
             assert [(f.video_codec, f.audio_codec) for f in map(engine.probe, files)] == [("h264", "aac")] * 3
             assert [(r.width, r.height) for r in video.renditions] == [(1280, 720), (640, 360)]
+
+
+def test_demo_run_again_says_the_demo_library_is_there_with_the_count_read_from_the_library(app, monkeypatch):
+    from portal.media import demo
+
+    monkeypatch.setattr(demo, "DEMO_VIDEOS", demo.DEMO_VIDEOS[:2])
+    assert "2 demo video(s) added" in run(app, "demo").output
+    second = run(app, "demo")
+    assert second.exit_code == 0
+    assert second.output.strip() == "The demo library is already there (2 videos)"
 
 
 def test_downloads_report_counts_per_video_and_account(app, verified, add_video, clock):

@@ -8,23 +8,34 @@ from portal.media.models import Rendition
 
 
 def rendition(**facts):
-    defaults = dict(label="HD 1080p", filename="speech.mp4", container="mp4", video_codec="h264",
-                    bit_rate=8_200_000, size=1_200_000_000, frame_rate=25, scan_type="progressive")
+    defaults = dict(label="HD 1080p", filename="speech.mp4", container="mp4", video_codec="h264", width=1920,
+                    height=1080, bit_rate=8_200_000, size=1_200_000_000, frame_rate=25, scan_type="progressive",
+                    audio_codec="aac", audio_channels=2)
     return Rendition(**{**defaults, **facts})
 
 
 def test_a_file_is_described_in_the_words_a_newsroom_uses():
-    assert describe.summary(rendition()) == "HD 1080p · H.264 · 25 fps · 8.2 Mbit/s · MP4 · 1.2 GB"
+    assert describe.specs(rendition()) == "H.264 · 1920 × 1080 · 25 fps · 8.2 Mbit/s · MP4 · AAC stereo"
 
 
-def test_the_admin_s_label_comes_first_and_is_not_repeated():
-    assert describe.summary(rendition(label="HD 1080p MP4")) == "HD 1080p MP4 · H.264 · 25 fps · 8.2 Mbit/s · 1.2 GB"
+def test_the_container_is_not_repeated_when_the_admin_s_label_names_it():
+    assert describe.specs(rendition(label="HD 1080p MP4")) == "H.264 · 1920 × 1080 · 25 fps · 8.2 Mbit/s · AAC stereo"
 
 
 def test_broadcast_rates_interlacing_and_other_codecs_are_named():
-    text = describe.summary(rendition(label="Master", video_codec="prores", container="mov",
-                                      frame_rate=Fraction(30000, 1001), scan_type="interlaced", bit_rate=702_000))
-    assert text == "Master · ProRes · 29.97 fps interlaced · 702 kbit/s · MOV · 1.2 GB"
+    text = describe.specs(rendition(label="Master", video_codec="prores", container="mov", width=1920, height=1080,
+                                    frame_rate=Fraction(30000, 1001), scan_type="interlaced", bit_rate=702_000,
+                                    audio_codec="pcm_s24le", audio_channels=8))
+    assert text == "ProRes · 1920 × 1080 · 29.97 fps interlaced · 702 kbit/s · MOV · PCM 7.1"
+
+
+def test_the_sound_is_named_by_its_codec_and_channels_or_said_to_be_missing():
+    assert describe.audio(rendition(audio_codec="mp3", audio_channels=1)) == "MP3 mono"
+    assert describe.audio(rendition(audio_codec="ac3", audio_channels=6)) == "AC-3 5.1"
+    assert describe.audio(rendition(audio_codec="pcm_s16le", audio_channels=4)) == "PCM 4 channels"
+    assert describe.audio(rendition(audio_codec=None, audio_channels=None)) == "no sound"
+    unprobed = rendition(video_codec=None, audio_codec=None, audio_channels=None)
+    assert describe.audio(unprobed) is None
 
 
 def test_a_catalogue_card_shows_the_poster_still_and_the_duration(app, add_sample_video):
@@ -89,8 +100,10 @@ def test_each_download_says_what_the_file_is_and_its_checksum_can_be_copied(app,
     video_id = add_sample_video("hd.mp4", "vp9.webm", labels=["HD 360p", "Web VP9"])
     html = app.test_client().get(f"/videos/{video_id}").text
     size = sample_videos["hd.mp4"].stat().st_size / 1000
-    assert re.search(rf"Download HD 360p · H\.264 · 25 fps · \d+ kbit/s · MP4 · {size:.1f} kB", html)
-    assert re.search(r"Download Web VP9 · VP9 · 30 fps · \d+ kbit/s · WebM · [\d.]+ kB", html)
+    assert re.search(rf"Download</span> HD 360p \({size:.1f} kB\)</a>\s*"
+                     r"<p [^>]*>H\.264 · 640 × 360 · 25 fps · \d+ kbit/s · MP4 · AAC stereo</p>", html)
+    assert re.search(r"Download</span> Web VP9 \([\d.]+ kB\)</a>\s*"
+                     r"<p [^>]*>VP9 · 320 × 240 · 30 fps · \d+ kbit/s · WebM · Opus stereo</p>", html)
     checksums = html[html.index('<details class="checksums">'):]
     assert "<summary>SHA-256</summary>" in checksums
     for name in ("hd.mp4", "vp9.webm"):

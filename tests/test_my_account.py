@@ -53,8 +53,33 @@ def test_a_new_address_is_used_only_once_its_code_is_entered(app, verified, deli
     assert "Your email address is now ada@new.example.org." in response.text
     assert account(app, "ada@new.example.org") is not None
     [notice] = [mail for mail in deliver().to(ADA) if mail["Subject"] == "Your email address was changed"]
-    assert "Your address was changed to a•••@new.example.org; if this wasn't you, reset your password" \
-        in text_of(notice)
+    assert "Your address was changed to a•••@new.example.org." in text_of(notice)
+
+
+def changed_address_notice(app, person, deliver, clock) -> str:
+    """The mail the old address gets once the account has moved to a new one."""
+    clock.advance(61)
+    ask_for_new_address(person)
+    person.post("/account/email/code", {"code": code_in(deliver().to("ada@new.example.org")[-1])})
+    [notice] = [mail for mail in deliver().to(ADA) if mail["Subject"] == "Your email address was changed"]
+    return text_of(notice)
+
+
+def test_the_old_address_is_told_to_contact_the_admin_at_the_contact_page_not_to_reset(app, verified, deliver,
+                                                                                        clock):
+    app.config["CONTACT_EMAIL"] = "desk@example.org"
+    text = changed_address_notice(app, verified, deliver, clock)
+    assert "reset your password" not in text and "Forgot your password?" not in text
+    assert "reply to this mail" not in text
+    assert "contact the people who run Media portal" in text
+    assert "http://localhost/contact" in text
+    assert "desk@example.org" in text
+
+
+def test_without_a_contact_address_the_old_address_is_sent_to_the_contact_page(app, verified, deliver, clock):
+    text = changed_address_notice(app, verified, deliver, clock)
+    assert "http://localhost/contact" in text
+    assert "None" not in text
 
 
 def test_a_new_address_that_has_an_account_gets_a_notice_and_the_answer_reveals_nothing(

@@ -34,7 +34,9 @@ def test_registering_again_within_the_cooldown_keeps_the_first_code_working(app,
     response = visitor.register()
 
     assert response.status_code == 200
-    assert "We have sent a verification code to ada@example.org." in response.text
+    assert "We have sent a verification code" not in response.text
+    assert "We have not sent a new code to ada@example.org." in response.text
+    assert "A code was sent to this address less than 60 seconds ago." in response.text
     assert "You can ask for a new code in 40 seconds" in response.text
     assert len(deliver().to("ada@example.org")) == 1
     assert "successfully created" in visitor.verify(code).text
@@ -149,3 +151,43 @@ def test_a_stranger_s_registration_cannot_choose_the_owner_s_password(app, new_v
     assert new_visitor().login(password="Attacker-Pass-66").status_code == 422
     assert new_visitor().login(password=OTHER_PASSWORD).status_code == 200
     assert STRONG_PASSWORD != OTHER_PASSWORD
+
+
+def test_a_reset_right_after_registering_with_a_taken_address_gets_its_code(app, verified, new_visitor, deliver,
+                                                                            clock):
+    """The notice "someone tried to register" holds back no reset code: the owner it tells may want one now."""
+    clock.advance(61)
+    person = new_visitor()
+    person.register()
+    clock.advance(5)
+    response = person.post("/reset", {"email": "ada@example.org"})
+
+    assert "We have sent a verification code to ada@example.org." in response.text
+    notice, reset = deliver().to("ada@example.org")[-2:]
+    assert notice["Subject"] == "Someone tried to register with your address"
+    assert reset["Subject"] == "Your password reset code"
+
+
+def test_a_reset_right_after_a_password_change_notice_gets_its_code(app, verified, deliver, clock):
+    clock.advance(61)
+    verified.post("/account/password", {"current_password": STRONG_PASSWORD, "password": OTHER_PASSWORD,
+                                         "confirm": OTHER_PASSWORD})
+    assert deliver().to("ada@example.org")[-1]["Subject"] == "Your password was changed"
+    response = verified.post("/reset", {"email": "ada@example.org"})
+
+    assert "We have sent a verification code to ada@example.org." in response.text
+    assert deliver().to("ada@example.org")[-1]["Subject"] == "Your password reset code"
+
+
+def test_a_second_reset_within_the_cooldown_says_a_code_went_less_than_a_minute_ago(app, verified, new_visitor,
+                                                                                     deliver, clock):
+    clock.advance(61)
+    new_visitor().post("/reset", {"email": "ada@example.org"})
+    clock.advance(15)
+    response = new_visitor().post("/reset", {"email": "ada@example.org"})
+
+    assert "We have sent a verification code" not in response.text
+    assert "A code was sent to this address less than 60 seconds ago." in response.text
+    assert "You can ask for a new code in 45 seconds." in response.text
+    assert [mail["Subject"] for mail in deliver().to("ada@example.org")][-1] == "Your password reset code"
+    assert len([mail for mail in deliver().to("ada@example.org") if "reset code" in mail["Subject"]]) == 1

@@ -65,3 +65,13 @@ def test_control_characters_in_every_query_parameter_of_every_page_are_no_5xx(ap
     answers = {path: desk.client.get(path, query_string=every_parameter).status_code for path in paths}
     assert len(answers) > 20
     assert {path: status for path, status in answers.items() if status >= 500} == {}
+
+
+def test_a_browser_name_with_control_characters_still_logs_in_and_is_listed_without_them(app, verified_before_terms):
+    """The User-Agent is kept for "Where you're logged in"; PostgreSQL's text cannot hold its NUL."""
+    from conftest import STRONG_PASSWORD, Visitor
+
+    person = Visitor(app.test_client(), htmx=False)
+    person.client.environ_base["HTTP_USER_AGENT"] = "Fire\x00fox/1 (Win\x1bdows)"
+    assert "Log out" in person.login("ada@example.org", STRONG_PASSWORD).text
+    assert "Firefox on Windows" in person.client.get("/account/").text

@@ -117,20 +117,79 @@ def test_no_password_or_code_reaches_the_log(app, visitor, deliver, caplog):
     assert STRONG_PASSWORD not in logged
 
 
-def test_without_a_mail_server_mails_are_printed_to_the_log(tmp_path, caplog):
+def test_without_a_mail_server_mails_are_printed_to_the_log(tmp_path, capsys):
     app = create_app({"SECRET_KEY": "x", "MAIL_WORKER": False, "TESTING": True},
                      instance_path=str(tmp_path / "instance"))
     assert app.config["MAIL_SERVER"] is None
-    caplog.set_level(logging.INFO, logger="portal.mail")
     from conftest import Visitor
 
     from portal.mail.delivery import deliver_due
 
     Visitor(app.test_client(), htmx=False).register()
+    capsys.readouterr()
     with app.app_context():
         deliver_due()
-    assert "Your verification code" in caplog.text
-    assert re.search(r"\b\d{6}\b", caplog.text)
+    printed = capsys.readouterr().err
+    assert "Subject: Your verification code" in printed
+    assert re.search(r"^    \d{6}$", printed, re.MULTILINE)
+
+
+@pytest.fixture
+def app_without_mail_server(tmp_path, inbox, clock):
+    from conftest import running_portal
+
+    with running_portal(tmp_path, inbox, clock, MAIL_SERVER=None) as app:
+        yield app
+
+
+def printed_welcome_mail(app, capsys, language="fr") -> str:
+    """Subscribe a French account to the newsletter and let the worker "send" the welcome mail."""
+    from sqlalchemy import select
+
+    from conftest import create_account
+    from portal.extensions import db
+    from portal.mail.delivery import deliver_due
+    from portal.models import User
+    from portal.newsletter import subscriptions
+
+    create_account(app)
+    with app.test_request_context("/"):
+        user = db.session.scalar(select(User))
+        user.language = language
+        subscriptions.subscribe(user, "account")
+    capsys.readouterr()
+    with app.app_context():
+        deliver_due()
+    return capsys.readouterr().err
+
+
+def test_a_mail_printed_for_lack_of_a_mail_server_reads_as_a_mail_with_its_lines_and_letters(
+        app_without_mail_server, capsys):
+    printed = printed_welcome_mail(app_without_mail_server, capsys)
+    lines = printed.splitlines()
+    assert "To: ada@example.org" in lines
+    assert "Subject: Vous êtes abonné à notre lettre d’information" in lines
+    assert "Bonjour," in lines
+    assert "\\u00e9" not in printed and "\\n" not in printed
+
+
+def test_a_mail_printed_for_lack_of_a_mail_server_keeps_its_unsubscribe_link_and_the_link_works(
+        app_without_mail_server, capsys, caplog):
+    app = app_without_mail_server
+    printed = printed_welcome_mail(app, capsys)
+    assert "[redacted]" not in printed
+    [link] = re.findall(r"^http://localhost(/newsletter/unsubscribe/\S+)$", printed, re.MULTILINE)
+    response = app.test_client().get(link)
+    assert response.status_code == 200 and "ada@example.org" in response.text
+    # The request log still never names the link's token.
+    [request_line] = [record for record in caplog.records if record.name == "portal.request"]
+    assert request_line.fields["path"] == "/newsletter/unsubscribe/[redacted]"
+
+
+def test_with_a_mail_server_no_mail_is_printed(app, inbox, capsys):
+    printed = printed_welcome_mail(app, capsys)
+    assert len(inbox.messages) == 1
+    assert "unsubscribe" not in printed and "printed instead of sent" not in printed
 
 
 def test_oversized_input_gets_a_clear_4xx(app, visitor):
@@ -176,7 +235,8 @@ def client_app(app):
     return app.test_client()
 
 
-def test_a_server_error_gets_the_portal_s_own_page(app):
+def test_a_server_error_gets_the_portal_s_own_page(own_app):
+    app = own_app
     @app.get("/boom")
     def boom():
         raise RuntimeError("internal detail")

@@ -2,6 +2,7 @@
 import json
 import logging
 import os
+from pathlib import Path
 
 import pytest
 from conftest import test_settings
@@ -80,7 +81,7 @@ def test_a_missing_poster_file_is_a_404(app, tmp_path):
     with app.app_context():
         video = library.add_video(library.NewVideo(title="T", files=[clip], poster=poster))
         video_id, stored = video.id, video.poster
-    (tmp_path / "instance" / "media" / stored).unlink()
+    (Path(app.instance_path) / "media" / stored).unlink()
     assert app.test_client().get(f"/videos/{video_id}/poster").status_code == 404
 
 @pytest.mark.parametrize("query", ["tag=%00", "q=%00abc", "q=%1b%5b31m"])

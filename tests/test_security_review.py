@@ -168,7 +168,8 @@ def test_a_missing_media_file_is_a_404_not_a_500(app, verified, add_video):
     assert verified.client.get(f"/files/{file_id}").status_code == 404
 
 
-def test_an_error_on_a_download_link_does_not_log_the_link(app, caplog):
+def test_an_error_on_a_download_link_does_not_log_the_link(own_app, caplog):
+    app = own_app
     @app.get("/d/<token>/boom")
     def boom(token):
         raise RuntimeError("boom")

@@ -157,9 +157,43 @@ def test_a_database_migrations_behind_is_upgraded_when_the_portal_starts(tmp_pat
 
     settings = {"MAIL_WORKER": False, "SECRET_KEY": "test"}
     with create_app(settings, instance_path=str(tmp_path)).app_context():
-        flask_migrate.downgrade(revision=BEFORE_ENCRYPTED_TOTP_KEYS)
-        assert "secret" in columns("second_factors") and "place" not in columns("video_search")
+        flask_migrate.downgrade(revision="-1")
+        assert "place" not in columns("video_search")
         db.engine.dispose()
     with create_app(settings, instance_path=str(tmp_path)).app_context():
-        assert "encrypted_secret" in columns("second_factors") and "place" in columns("video_search")
+        assert "place" in columns("video_search")
         db.engine.dispose()
+
+
+def fake_venv(folder: Path) -> Path:
+    """A `.venv` for the Makefile whose commands run this checkout with the test's Python, installed already."""
+    bin_folder = folder / "bin"
+    bin_folder.mkdir(parents=True)
+    commands = {
+        "portal": f'"{sys.executable}" -c "import sys; from portal.cli import main; sys.argv[0] = \'portal\'; main()"',
+        "gunicorn": f'"{sys.executable}" -m gunicorn',
+    }
+    for name, command in commands.items():
+        script = bin_folder / name
+        script.write_text(f'#!/bin/sh\nexec {command} "$@"\n')
+        script.chmod(0o755)
+    (folder / ".installed").touch()  # newer than pyproject.toml: make installs nothing
+    return folder
+
+
+def test_make_run_on_another_port_serves_there_and_writes_that_address_into_mails(tmp_path):
+    port = free_port()
+    environment = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path / "instance")}
+    environment.pop("PORTAL_PUBLIC_URL", None)
+    server = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}",
+                               f"VENV={fake_venv(tmp_path / 'venv')}"],
+                              cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        status, health = fetch(f"http://127.0.0.1:{port}/healthz", attempts=600)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output = server.communicate(timeout=30)[0].decode()
+    assert status == 200, output
+    assert f'"public_url":"http://127.0.0.1:{port}"' in health.replace(" ", "")
+    assert "warnings" not in health

@@ -95,7 +95,10 @@ def test_turning_ask_stated_use_on_asks_those_who_accepted_without_one(app, veri
     _, [file_id] = add_video()
     accept(verified_before_terms, f"/files/{file_id}")
     app.config["ASK_STATED_USE"] = True
-    assert ACCEPT in verified_before_terms.client.get(f"/files/{file_id}").text
+    step = verified_before_terms.client.get(f"/files/{file_id}").text
+    assert ACCEPT in step
+    assert "Before you download, please say what you will use the files for." in step
+    assert "have changed" not in step and "first download" not in step
 
 
 def test_accepting_without_the_csrf_token_is_refused(app, verified_before_terms, add_video):

@@ -18,6 +18,7 @@ from portal.media.models import Download, Rendition, Video
 from portal.media.serving import name_for_file
 from portal.models import LoginSession, User
 from portal.web.i18n import language_of
+from portal.web.urls import public_url
 
 log = logging.getLogger("portal.accounts")
 
@@ -37,12 +38,16 @@ def masked(address: str) -> str:
 
 
 def change_email(user: User, new_address: str) -> bool:
-    """Move the account to a proved new address and tell the old one; False if it was taken meanwhile."""
+    """Move the account to a proved new address and tell the old one; False if it was taken meanwhile.
+
+    Reset codes now go to the new address, so the old one can no longer
+    take the account back by itself: its mail points to the admin's contact page.
+    """
     old_address = user.email
     user.email = new_address
     codes.kill(old_address)
     outbox.enqueue(old_address, "email_changed", _l("Your email address was changed"), language=language_of(user),
-                   new_address=masked(new_address))
+                   new_address=masked(new_address), contact_url=public_url("pages.contact"))
     try:
         db.session.commit()
     except IntegrityError:

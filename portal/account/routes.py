@@ -143,5 +143,6 @@ def delete():
     if form.validate_on_submit():
         accounts.delete_account(current_user._get_current_object())  # the row, not the proxy, is deleted
         sessions.end()
+        tell(_("Your account was deleted."))  # after `end`, which clears the session
         return finish(url_for("pages.home"), trigger="auth-changed")
     return render_form("account/_delete.html", form, title=_("Delete account"))

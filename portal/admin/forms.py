@@ -15,7 +15,9 @@ class SecondFactorForm(PortalForm):
     )
 
 
-class SetUpForm(PortalForm):
+class AppCodeForm(PortalForm):
+    """A code from the authenticator app alone: to confirm its set-up, and to make new recovery codes."""
+
     code = StringField(
         _l("Code from your app"),
         filters=[lambda value: value.replace(" ", "") if isinstance(value, str) else value],

@@ -1,13 +1,14 @@
 """The admin's second factor at log-in, and the desk at `/admin` (404 for everyone else)."""
 from functools import wraps
+from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin import audit, users
 from portal.admin import desk as desk_data
-from portal.admin.forms import SecondFactorForm, SetUpForm
+from portal.admin.forms import AppCodeForm, SecondFactorForm
 from portal.auth import accounts, second_factor
 from portal.auth.flows import AUTH_CHANGED
 from portal.extensions import account_forms, db
@@ -17,6 +18,8 @@ from portal.web.htmx import advance, finish, render, render_form
 from portal.web.navigation import pop_next_page, text_in_query
 
 blueprint = Blueprint("admin", __name__)
+# The header links the desk for whoever may open it, and nobody else.
+blueprint.add_app_template_global(second_factor.passed, "may_open_admin_desk")
 
 
 def desk_only(view):
@@ -57,19 +60,32 @@ def set_up_second_factor():
     if second_factor.is_set_up(user):
         return advance(url_for("admin.enter_second_factor"))
     key = second_factor.key_for_set_up(user)
-    form = SetUpForm()
+    form = AppCodeForm()
     if form.validate_on_submit():
         result = second_factor.confirm_set_up(user, form.code.data)
         if isinstance(result, list):
             second_factor.complete(user)
-            # Shown once, in answer to this post: they are nowhere else to be read.
-            response = render("admin/_recovery_codes.html", recovery_codes=result, next_page=pop_next_page(),
-                              title=_("Your recovery codes"))
+            response = _show_recovery_codes(user, result, next_page=pop_next_page())
             response.headers["HX-Trigger"] = AUTH_CHANGED
             return response
         form.code.errors.append(result)
     return render_form("admin/_set_up.html", form, key=second_factor.spaced(key),
                        qr_code=second_factor.qr_code_data_uri(user, key), title=_("Set up your second factor"))
+
+
+def _show_recovery_codes(user: User, codes: list[str], next_page: str, are_new: bool = False) -> Response:
+    """The codes, shown once in answer to the post that made them: they are nowhere else to be read.
+
+    Beside them a text file to keep, as a `data:` link, so it downloads
+    without JavaScript and without the codes ever being kept to serve it.
+    """
+    introduction = _("Recovery codes for %(address)s at %(site)s. Each logs you in once in place of a code "
+                     "from your app.", address=user.email, site=current_app.config["SITE_NAME"])
+    codes_text = "\n".join([introduction, "", *codes, ""])
+    return render("admin/_recovery_codes.html", recovery_codes=codes, next_page=next_page, are_new=are_new,
+                  codes_file=f"data:text/plain;charset=utf-8,{quote(codes_text)}",
+                  codes_to_copy="\n".join(codes),
+                  title=_("Your new recovery codes") if are_new else _("Your recovery codes"))
 
 
 # --- The desk: read-mostly; every change is a POST (CSRF) written to the audit log ---
@@ -88,6 +104,21 @@ def desk():
                   unfound=searches.report(50), failed_mails=desk_data.failed_mails(), audit_log=audit.latest(),
                   recovery_codes_left=second_factor.recovery_codes_left(current_user),
                   title=_("Admin desk"))
+
+
+@blueprint.route("/admin/recovery-codes", methods=["GET", "POST"])
+@desk_only
+def renew_recovery_codes():
+    """New recovery codes for the admin at the desk, after a code from the app; the old ones stop working."""
+    form = AppCodeForm()
+    if form.validate_on_submit():
+        result = second_factor.renew_recovery_codes(current_user, form.code.data)
+        if isinstance(result, list):
+            audit.record(_actor(), "new-recovery-codes", current_user.email)
+            db.session.commit()
+            return _show_recovery_codes(current_user, result, next_page=url_for("admin.desk"), are_new=True)
+        form.code.errors.append(result)
+    return render_form("admin/_renew_recovery_codes.html", form, title=_("Make new recovery codes"))
 
 
 @blueprint.get("/admin/most-downloaded.csv")
@@ -123,12 +154,15 @@ def account():
                   state=users.state_of(user) if user else None, title=_("Account lookup"))
 
 
-@blueprint.post("/admin/accounts/<id:user_id>/disable")
+@blueprint.route("/admin/accounts/<id:user_id>/disable", methods=["GET", "POST"])
 @desk_only
 def disable_account(user_id: int):
+    """Asked first (a page, or a dialog with JavaScript): disabling ends the person's sessions at once."""
     user = db.get_or_404(User, user_id)
-    users.disable(user, _actor())
-    return advance(url_for("admin.account", email=user.email))
+    if request.method == "POST":
+        users.disable(user, _actor())
+        return advance(url_for("admin.account", email=user.email))
+    return render("admin/_disable.html", user=user, title=_("Disable %(address)s?", address=user.email))
 
 
 @blueprint.post("/admin/accounts/<id:user_id>/enable")

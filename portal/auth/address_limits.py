@@ -32,7 +32,8 @@ class AddressLimit:
 
     A limit on tries has a `kind` (its counter's name) and may lock the
     address for `lockout` once filled (None: until the window ends); a limit
-    on sends may count per client network instead, and gives its `reason`.
+    on sends may count per client network instead, or per address and code
+    flow, and gives its `reason`.
     """
 
     most: int | str
@@ -40,6 +41,7 @@ class AddressLimit:
     kind: str = ""
     lockout: str | None = None
     per_network: bool = False
+    per_purpose: bool = False
     reason: str = ""
 
 
@@ -54,7 +56,9 @@ CODE_SENDS = (
                  reason=_l("Too many codes were sent from your network.")),
     AddressLimit("CODE_SENDS_PER_ADDRESS_PER_DAY", DAY, reason=_l("Too many codes were sent to this address today.")),
     AddressLimit("CODE_SENDS_PER_ADDRESS_PER_HOUR", HOUR, reason=_l("Too many codes were sent to this address.")),
-    AddressLimit(1, "CODE_RESEND_COOLDOWN"),  # the cooldown: the step's countdown says when, no reason needed
+    # The cooldown counts one flow's sends only: a notice another flow sent in a code's place (someone
+    # tried to register) must not hold back the code this one sends (a reset the owner needs now).
+    AddressLimit(1, "CODE_RESEND_COOLDOWN", per_purpose=True),
 )
 
 
@@ -148,35 +152,47 @@ class Refusal:
     reason: str
     open_again_at: datetime
 
+    @property
+    def is_cooldown(self) -> bool:
+        return not self.reason
 
-def claim_send(address: str) -> Refusal | None:
-    """Record a send to `address` now, or say why not (and record nothing)."""
+
+def claim_send(address: str, purpose: str) -> Refusal | None:
+    """Record a send to `address` by the flow `purpose` now, or say why not (and record nothing)."""
     db.session.commit()
-    send = CodeSend(address=address, client_ip=client_network())
+    send = CodeSend(address=address, client_ip=client_network(), purpose=purpose)
     db.session.add(send)
     db.session.commit()
-    refusal = _refusal(address, CodeSend.id != send.id)
+    refusal = _refusal(address, purpose, CodeSend.id != send.id)
     if refusal:
         db.session.execute(delete(CodeSend).where(CodeSend.id == send.id))
         db.session.commit()
     return refusal
 
 
-def send_refused(address: str) -> Refusal | None:
-    """What a claim for `address` would be refused for now, without claiming."""
-    return _refusal(address)
+def send_refused(address: str, purpose: str) -> Refusal | None:
+    """What a claim for `address` by the flow `purpose` would be refused for now, without claiming."""
+    return _refusal(address, purpose)
 
 
-def _refusal(address: str, *others) -> Refusal | None:
+def _refusal(address: str, purpose: str, *others) -> Refusal | None:
     """The limit that holds the longest, counting the sends that match `others`."""
     refusals = []
     for limit in CODE_SENDS:
         most, window = value(limit.most), value(limit.window)
-        matching = (CodeSend.client_ip == client_network()) if limit.per_network else (CodeSend.address == address)
-        times = _send_times(matching, *others, within=window)
+        times = _send_times(_counted_by(limit, address, purpose), *others, within=window)
         if window and len(times) >= most:
             refusals.append(Refusal(limit.reason, times[most - 1] + timedelta(seconds=window)))
     return max(refusals, key=lambda refusal: refusal.open_again_at, default=None)
+
+
+def _counted_by(limit: AddressLimit, address: str, purpose: str):
+    """The sends `limit` counts: the client network's, the address's, or the address's in one flow."""
+    if limit.per_network:
+        return CodeSend.client_ip == client_network()
+    if limit.per_purpose:
+        return and_(CodeSend.address == address, CodeSend.purpose == purpose)
+    return CodeSend.address == address
 
 
 def _send_times(*conditions, within: float) -> list[datetime]:

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from portal.auth import address_limits, codes
-from portal.clock import now, wait_in_words
+from portal.clock import duration_in_words, now, wait_in_words
 from portal.extensions import db
 from portal.mail import outbox
 from portal.models import CodeFlowRecord, OneTimeCode, User
@@ -44,12 +44,14 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Step:
-    """What the code step shows: where the code went, and when a new one may be asked for."""
+    """What the code step shows: whether a code went when this browser asked, where, and when a new one
+    may be asked for."""
 
     flow: "CodeFlow"
     address: str
     wait: address_limits.Refusal | None
     notice: str | None = None
+    code_went: bool = True
 
     @property
     def seconds_to_wait(self) -> int:
@@ -85,10 +87,13 @@ class CodeFlow:
         all of them or none.
         """
         _forget_stale_records()
-        refusal = address_limits.claim_send(address)
+        refusal = address_limits.claim_send(address, self.purpose)
         binding = secrets.token_urlsafe(16)
-        session[STATE_KEY] = {"purpose": self.purpose, "address": address, "binding": binding}
+        session[STATE_KEY] = {"purpose": self.purpose, "address": address, "binding": binding,
+                              "code_went": refusal is None}
         session.pop(NOTICE_KEY, None)
+        if refusal is not None:
+            session[NOTICE_KEY] = _why_no_code_went(refusal)
         db.session.add(CodeFlowRecord(binding=binding, purpose=self.purpose, address=address,
                                       language=current_language(), **pending))
         if refusal is None:
@@ -100,18 +105,20 @@ class CodeFlow:
         state = self._state()
         if state is None:
             return None
-        return Step(self, state["address"], address_limits.send_refused(state["address"]), session.pop(NOTICE_KEY, None))
+        return Step(self, state["address"], address_limits.send_refused(state["address"], self.purpose),
+                    session.pop(NOTICE_KEY, None), state.get("code_went", True))
 
     def resend(self) -> bool:
         """Mail a new code if the throttles allow; the step will say what happened."""
         state = self._state()
         if state is None:
             return False
-        refusal = address_limits.claim_send(state["address"])
+        refusal = address_limits.claim_send(state["address"], self.purpose)
         if refusal is None:
             self._send(state["address"])
             db.session.commit()
-        session[NOTICE_KEY] = str(RESENT if refusal is None else refusal.reason)
+            session[STATE_KEY] = {**state, "code_went": True}
+        session[NOTICE_KEY] = str(RESENT) if refusal is None else _why_no_code_went(refusal)
         return True
 
     def check(self, submitted: str) -> Accepted | str:
@@ -173,6 +180,14 @@ class CodeFlow:
         else:
             outbox.enqueue(address, self.mail_template, self.mail_subject, decoy=True, language=language, code=code,
                            minutes=minutes)
+
+
+def _why_no_code_went(refusal: address_limits.Refusal) -> str:
+    """The refusal in words; the cooldown's are the same whether or not the address has an account."""
+    if refusal.is_cooldown:
+        period = duration_in_words(current_app.config["CODE_RESEND_COOLDOWN"])
+        return _("A code was sent to this address less than %(period)s ago.", period=period)
+    return str(refusal.reason)
 
 
 def _forget_stale_records() -> None:

@@ -111,6 +111,19 @@ def confirm_set_up(user: User, code: str) -> list[str] | str:
     return recovery_codes
 
 
+def renew_recovery_codes(user: User, code: str) -> list[str] | str:
+    """Ten new recovery codes in place of the old ones, or what is wrong (the caller commits the codes).
+
+    Only a code from the app will do, and one not used yet: whoever has this
+    browser's session, or one of the recovery codes, must not be able to
+    swap the codes for their own.
+    """
+    factor = factor_of(user)
+    refusal = _counted(user, lambda: factor is not None and factor.confirmed_at is not None
+                       and _accept_totp(factor, code), WRONG_SET_UP_CODE)
+    return refusal or new_recovery_codes(user)
+
+
 def check(user: User, code: str) -> str | None:
     """None when `code` is the admin's TOTP code now, or an unused recovery code; else what to say."""
     factor = factor_of(user)

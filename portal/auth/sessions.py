@@ -59,7 +59,9 @@ def start(user: User) -> None:
     """A new session for `user`: nothing of the old one survives but `next`."""
     next_page = session.get(NEXT_KEY)
     end()
-    login = LoginSession(user_id=user.id, user_agent=request.user_agent.string[:300] or None, last_seen_at=now())
+    # Shown in "Where you're logged in"; control characters (a NUL can't be stored in PostgreSQL) dropped.
+    browser = "".join(c for c in request.user_agent.string if c.isprintable())[:300]
+    login = LoginSession(user_id=user.id, user_agent=browser or None, last_seen_at=now())
     db.session.add(login)
     db.session.commit()
     login_user(user)

@@ -10,6 +10,7 @@ import json
 import logging
 import random
 import smtplib
+import sys
 from datetime import timedelta
 
 from flask import current_app
@@ -182,12 +183,46 @@ def _limit_socket_wait(connection) -> None:
         connection.host.sock.settimeout(current_app.config["MAIL_TIMEOUT"])
 
 
+class PrintedMailHandler(logging.StreamHandler):
+    """Writes a printed mail as it is, to the standard error of the moment (as logging's last resort does).
+
+    Not the portal's log handler: that one keeps every event on one escaped
+    line and redacts signed links, which would leave a person trying the
+    portal without a readable mail or a working unsubscribe link.
+    """
+
+    def __init__(self):
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+
+def _printed_mail_log() -> logging.Logger:
+    """The stand-in mailbox: its own handler, and none of the portal log's (`propagate` off)."""
+    printed = logging.getLogger("portal.mail.printed")
+    if not any(isinstance(handler, PrintedMailHandler) for handler in printed.handlers):
+        handler = PrintedMailHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        printed.addHandler(handler)
+        printed.propagate = False
+    return printed
+
+
 def _print_to_log(row: OutboxMail) -> None:
-    """Development without an SMTP server: the mail goes to the log instead."""
-    log.warning(
-        "No MAIL_SERVER configured; mail to %s printed instead of sent.\n"
-        "Subject: %s\n\n%s",
-        row.recipient,
-        row.subject,
-        row.text_body,
-    )
+    """Development without an SMTP server: the log stands in for a mailbox.
+
+    Each mail is printed whole, as a block with its line breaks and its links
+    (the unsubscribe link included), so every flow can be tried locally.
+    This is the one place a code or a signed link is written out: `_send_one`
+    calls it only when no SMTP server is configured.
+    """
+    _printed_mail_log().warning("\n".join([
+        f"----- mail {row.id} printed instead of sent (no PORTAL_MAIL_SERVER) -----",
+        f"To: {row.recipient}",
+        f"Subject: {row.subject}",
+        "",
+        row.text_body.rstrip("\n"),
+        f"----- end of mail {row.id} -----",
+    ]))

@@ -201,7 +201,11 @@ def remove_command(video_id, yes):
 def demo_command():
     """Add a few short demo videos, generated on the spot, with their posters and previews (once)."""
     added = demo.add_demo_videos()
-    click.echo(f"{added} demo video(s) added" if added else "demo videos already present")
+    if added:
+        click.echo(f"{added} demo video(s) added")
+    else:
+        present = demo.demo_videos_in_library()
+        click.echo(f"The demo library is already there ({present} video{'' if present == 1 else 's'})")
     missing = [video for video in library.videos_without_preview() if (video.source_key or "").startswith("demo-")]
     if missing:
         _make_previews(missing, quiet=True)

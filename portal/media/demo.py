@@ -9,7 +9,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.media import engine, library
@@ -71,12 +71,23 @@ DEMO_VIDEOS = [
 ]
 
 
+def demo_key(number: int) -> str:
+    """How the library knows a demo video again, so a second run adds none twice."""
+    return f"demo-{number}"
+
+
+def demo_videos_in_library() -> int:
+    """How many of the demo videos the library holds now (an admin may have removed some)."""
+    keys = [demo_key(number) for number in range(1, len(DEMO_VIDEOS) + 1)]
+    return db.session.scalar(select(func.count(Video.id)).where(Video.source_key.in_(keys)))
+
+
 def add_demo_videos() -> int:
     """Add the demo videos that are not there yet (without previews); return how many were added."""
     added = 0
     with tempfile.TemporaryDirectory() as scratch:
         for number, entry in enumerate(DEMO_VIDEOS, start=1):
-            key = f"demo-{number}"
+            key = demo_key(number)
             if db.session.scalar(select(Video.id).where(Video.source_key == key)):
                 continue
             library.add_video(_new_video(Path(scratch), key, entry, number))

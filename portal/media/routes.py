@@ -23,7 +23,7 @@ from portal.web.navigation import number_in_query, safe_next, text_in_query
 
 blueprint = Blueprint("media", __name__)
 blueprint.add_app_template_global(terms.notice, "terms_of_use")
-blueprint.add_app_template_filter(describe.summary, "file_summary")
+blueprint.add_app_template_filter(describe.specs, "file_specs")
 
 
 @blueprint.app_template_filter()
@@ -40,8 +40,8 @@ def download_link(rendition: Rendition) -> str:
     return links.link_for(current_user, rendition.id, serving.download_name(rendition))
 
 
-def catalogue_page():
-    """The home page: the catalogue, or only its results for an htmx search."""
+def catalogue_page(notice: str | None = None):
+    """The home page: the catalogue, or only its results for an htmx search; `notice` is said once above it."""
     query = text_in_query("q", longest=200)
     tag = text_in_query("tag", longest=80)
     year = number_in_query("year")
@@ -52,7 +52,7 @@ def catalogue_page():
     searches.record_if_nothing_found(query, tag, year, listing.total)
     title = _("Search: %(query)s", query=query) if query else _("Video library")
     return render("media/_listing.html", page="media/catalogue.html", listing=listing, query=query,
-                  tag=tag, year=year, title=title)
+                  tag=tag, year=year, title=title, notice=notice)
 
 
 @blueprint.get("/videos/<id:video_id>")
@@ -61,7 +61,7 @@ def video(video_id: int):
     terms_pending = current_user.is_authenticated and terms.needs_acceptance(current_user)
     return render("media/_files.html", page="media/video.html", video=item, title=item.title,
                   description=item.description or item.title, terms_pending=terms_pending,
-                  cues=library.caption_cues(item))
+                  cues=library.caption_cues(item), starting_download=terms.held_download(item))
 
 
 @blueprint.get("/videos/<id:video_id>/poster")
@@ -122,20 +122,27 @@ def download(rendition_id: int):
     if not current_user.is_authenticated or not current_user.is_verified:
         return redirect(url_for("auth.login", next=url_for("media.video", video_id=rendition.video_id)))
     if terms.needs_acceptance(current_user):
-        return _terms_step(AcceptTermsForm(), url_for("media.download", rendition_id=rendition_id))
+        return _terms_step(AcceptTermsForm(), url_for("media.video", video_id=rendition.video_id), rendition_id)
     return serving.file_response(rendition, current_user, via_link=False)
 
 
 @blueprint.route("/terms/accept", methods=["GET", "POST"])
 def accept_terms():
-    """The one-click acceptance of the current terms; then on to `next` (the file, or a link list)."""
+    """The one-click acceptance of the current terms; then on to `next`.
+
+    `next` is a link list, or the video page the person asked for a `file`
+    of: that page starts the file's download and says so.
+    """
     next_path = safe_next(request.args.get("next")) or url_for("pages.home")
+    file_id = number_in_query("file")
     if not current_user.is_authenticated or not current_user.is_verified:
         return redirect(url_for("auth.login", next=next_path))
     form = AcceptTermsForm()
     if not form.validate_on_submit():
-        return _terms_step(form, next_path)
+        return _terms_step(form, next_path, file_id)
     terms.accept(current_user, form.stated_use.data if "stated_use" in form else None)
+    if file_id is not None:
+        terms.download_on_return(file_id)
     if is_htmx():
         # A file is no page to swap in: the browser itself goes on to it.
         response = Response(status=204)
@@ -144,9 +151,10 @@ def accept_terms():
     return redirect(next_path, 303)
 
 
-def _terms_step(form, next_path: str):
-    return render_form("media/_terms.html", form, next_path=next_path,
-                       version=terms.current_version(), title=_("Terms of use"))
+def _terms_step(form, next_path: str, file_id: int | None = None):
+    return render_form("media/_terms.html", form, next_path=next_path, file_id=file_id,
+                       accepted_version=current_user.terms_accepted_version, version=terms.current_version(),
+                       changes=terms.changes(), title=_("Terms of use"))
 
 
 @blueprint.get("/videos/<id:video_id>/links.txt")

@@ -5,11 +5,14 @@ Acceptance is remembered on the account, with the use the person stated when
 A personal link cannot ask (a download manager has no button to click), so
 it is refused until its account accepts on the site.
 """
-from flask import current_app
+from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
+from portal.media.models import Rendition, Video
 from portal.models import User
+
+HELD_DOWNLOAD_KEY = "held_download"
 
 # What a person may state as the use of the files: (stored value, label).
 STATED_USES = [
@@ -48,6 +51,22 @@ def accept(user: User, stated_use: str | None) -> None:
     if asks_stated_use():
         user.stated_use = stated_use
     db.session.commit()
+
+
+def changes() -> str | None:
+    """What the admin wrote about the current version's changes (`TERMS_CHANGES`), if anything."""
+    return current_app.config["TERMS_CHANGES"] or None
+
+
+def download_on_return(rendition_id: int) -> None:
+    """The file the terms step held back starts once the person is back on its video's page."""
+    session[HELD_DOWNLOAD_KEY] = rendition_id
+
+
+def held_download(video: Video) -> Rendition | None:
+    """The file of `video` whose download should start now (once): the one the terms step held back."""
+    rendition_id = session.pop(HELD_DOWNLOAD_KEY, None)
+    return next((rendition for rendition in video.renditions if rendition.id == rendition_id), None)
 
 
 def stated_use_of(user: User) -> str | None:

@@ -31,12 +31,25 @@ def healthz():
     body = {
         "database": "ok",
         "mail_queue": {"waiting": waiting, "oldest_seconds": int((now() - oldest).total_seconds()) if oldest else 0},
+        "public_url": current_app.config["PUBLIC_URL"],
     }
     if warnings := current_app.extensions.get(WARNINGS_KEY):
         body["warnings"] = warnings
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def check_public_url(app) -> None:
+    """Without PORTAL_PUBLIC_URL every mailed link names the default address: say which, once, as the app starts.
+
+    A portal tried on another port or host would otherwise mail links that lead
+    nowhere, with nothing to say why; the warning goes to the log and to `/healthz`.
+    """
+    if not app.config["PUBLIC_URL_IS_SET"]:
+        warning = f"PORTAL_PUBLIC_URL is not set: links in mails will point to {app.config['PUBLIC_URL']}"
+        app.extensions.setdefault(WARNINGS_KEY, []).append(warning)
+        log.warning(warning)
 
 
 def check_workers(app, workers: int) -> None:

@@ -2,6 +2,7 @@
 header that refreshes itself after log-in or log-out."""
 from flask import Blueprint, abort, render_template, send_file
 
+from portal.account import notices
 from portal.media.routes import catalogue_page
 from portal.pages import branding
 from portal.pages.texts import PAGES, page_body
@@ -13,7 +14,8 @@ blueprint.add_app_template_global(branding.logo_url, "site_logo")
 
 @blueprint.get("/")
 def home():
-    return catalogue_page()
+    """The catalogue, with a notice an account action left for it ("Your account was deleted.")."""
+    return catalogue_page(notice=notices.pop())
 
 
 @blueprint.get("/_header")

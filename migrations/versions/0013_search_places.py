@@ -6,7 +6,7 @@ generated column cannot call) and is written with each video. Every video's
 text is indexed again, folded.
 
 Revision ID: 1bb3f3e554fc
-Revises: 064f3ab1546b
+Revises: 5e2b7c9d1a04
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -16,7 +16,7 @@ from portal.media import search
 
 # revision identifiers, used by Alembic.
 revision = '1bb3f3e554fc'
-down_revision = '064f3ab1546b'
+down_revision = '5e2b7c9d1a04'
 branch_labels = None
 depends_on = None
 
