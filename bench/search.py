@@ -1,5 +1,5 @@
 """Median latency of a search results page's queries over 10,000 videos,
-on PostgreSQL (generated tsvector column, GIN index) and SQLite (FTS5).
+on PostgreSQL (tsvector column, GIN index) and SQLite (FTS5).
 
     .venv/bin/python bench/search.py     # BENCH_VIDEOS=10000 BENCH_REPEATS=21
     BENCH_POSTGRES=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/search.py
@@ -92,7 +92,7 @@ def main() -> None:
                 Path(folder) / "postgres", SQLALCHEMY_DATABASE_URI=postgres,
                 SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}})
             fill(postgres_app, count)
-            report("PostgreSQL (generated tsvector column, GIN)", timings(postgres_app, repeats))
+            report("PostgreSQL (tsvector column, GIN)", timings(postgres_app, repeats))
             with postgres_app.app_context():
                 from portal.extensions import db
                 plan = db.session.execute(text(

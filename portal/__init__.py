@@ -32,6 +32,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.extensions["clock"] = clock.system_now
     app.url_map.converters["id"] = urls.RowIdConverter
+    app.url_map.converters["file_name"] = urls.FileNameConverter
     request_log.install(app)
     request_text.install(app)  # before the CSRF check reads the form
     _init_extensions(app)

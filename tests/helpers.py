@@ -129,7 +129,7 @@ ENCRYPTED_TOTP_KEYS, BEFORE_ENCRYPTED_TOTP_KEYS = "064f3ab1546b", "9c41d7a2e5b3"
 
 def plain_totp_key_through_the_migration(app, email, plain) -> tuple[str, str]:
     """Store `plain` as the admin's TOTP key as the portal did before keys were encrypted, migrate up,
-    then down again; the value stored after each."""
+    then down again (through that migration only, named: later ones come after it); the value stored after each."""
     import flask_migrate
     from sqlalchemy import text
 
@@ -174,3 +174,38 @@ def write_captions(folder: Path, text: str = CAPTIONS, name: str = "captions.vtt
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# What the demo library's places are asked as, and what a person then sees, best first.
+PLACE_SEARCHES = [
+    ("Lisbon", ["Speech on maritime security"]),
+    ("Reykjavík", ["Joint press point with the Prime Minister of Iceland"]),
+    ("Reykjavik", ["Joint press point with the Prime Minister of Iceland"]),
+    ("reykjav", ["Joint press point with the Prime Minister of Iceland"]),
+    ("Brussels", ["Opening remarks at the Brussels press conference", "B-roll: ministers arrive at headquarters"]),
+]
+
+# The migration before the one that indexes places.
+BEFORE_PLACES = ENCRYPTED_TOTP_KEYS
+
+
+def card_titles(html: str) -> list[str]:
+    """The titles of the catalogue's cards, in the order a person reads them."""
+    return re.findall(r'<h2 class="card-title"><a href="/videos/\d+">([^<]+)</a>', html)
+
+
+# A title whose accents, colon and curly apostrophe each tempt a client to save a file under a name of its own.
+ACCENTED_TITLE = "Conférence de presse à Genève : l’accord"
+
+
+def add_demo_library(app, source: Path) -> None:
+    """The demo library's videos as `portal demo` describes them (titles, places, texts), on one small file."""
+    from portal.media import library
+    from portal.media.demo import DEMO_VIDEOS
+
+    source.write_bytes(video_bytes(5000))
+    with app.app_context():
+        for entry in DEMO_VIDEOS:
+            library.add_video(library.NewVideo(
+                title=entry["title"], files=[source], place=entry["place"], recorded_on=entry["recorded"],
+                tags=entry["tags"], description=entry["description"], transcript=entry["transcript"]))

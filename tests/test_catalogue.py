@@ -3,6 +3,8 @@ import re
 from datetime import date
 
 import pytest
+from helpers import BEFORE_PLACES, PLACE_SEARCHES, add_demo_library
+from helpers import card_titles as titles
 
 
 @pytest.fixture
@@ -15,10 +17,6 @@ def library(add_video):
     ids["mid"], _ = add_video("Maritime b-roll", recorded_on=date(2025, 6, 1), tags=["b-roll", "maritime"],
                               description="Ships at sea; infrastructure shots.")
     return ids
-
-
-def titles(html):
-    return re.findall(r'<h2 class="card-title"><a href="/videos/\d+">([^<]+)</a>', html)
 
 
 def test_the_catalogue_shows_the_newest_first(app, library):
@@ -40,6 +38,36 @@ def test_search_ranks_a_title_match_above_a_description_match(app, library, add_
 
 def test_search_matches_words_as_they_are_typed(app, library):
     assert titles(app.test_client().get("/?q=mariti").text) == ["Maritime b-roll"]
+
+
+@pytest.mark.parametrize("query, found", PLACE_SEARCHES)
+def test_search_finds_the_place_with_or_without_its_accents(app, tmp_path, query, found):
+    from portal.media import searches
+
+    add_demo_library(app, tmp_path / "clip.mp4")
+    assert titles(app.test_client().get("/", query_string={"q": query}).text) == found
+    with app.app_context():
+        assert searches.report() == []
+
+
+def test_a_place_typed_with_accents_it_does_not_have_is_found_too(app, add_video):
+    add_video("Press point", place="Tromsø")
+    add_video("Arrivals", place="Lisbon")
+    client = app.test_client()
+    assert titles(client.get("/?q=Tromso").text) == ["Press point"]
+    assert titles(client.get("/?q=Lísbön").text) == ["Arrivals"]
+
+
+def test_the_upgrade_indexes_the_places_of_the_videos_already_there(app, tmp_path):
+    import flask_migrate
+
+    add_demo_library(app, tmp_path / "clip.mp4")
+    with app.app_context():
+        flask_migrate.downgrade(revision=BEFORE_PLACES)
+        flask_migrate.upgrade()
+    client = app.test_client()
+    for query, found in PLACE_SEARCHES:
+        assert titles(client.get("/", query_string={"q": query}).text) == found, query
 
 
 @pytest.mark.parametrize("query", ['"', "NEAR(a b)", "*", "a AND OR", "'; DROP TABLE videos; --", "ü" * 300])

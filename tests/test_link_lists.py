@@ -1,9 +1,22 @@
 """A whole video, or a whole search result, for a download manager: link list and SHA256SUMS."""
+import html
+import re
+import shutil
 import subprocess
 from datetime import date
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import pytest
+from browser_support import LiveServer, unavailable
 from conftest import OTHER_PASSWORD, code_in
+from helpers import ACCENTED_TITLE
+
+# How a journalist fetches the lines of links.txt: the program, and the command.
+DOWNLOADERS = {
+    "wget --content-disposition -i": ("wget", ["wget", "-q", "--content-disposition", "-i", "links.txt"]),
+    "wget -i": ("wget", ["wget", "-q", "-i", "links.txt"]),
+    "curl -OJ": ("curl", ["sh", "-c", "xargs -n 1 curl -sSfOJ < links.txt"]),
+}
 
 
 def fetch_all(app, link_list: str, folder):
@@ -15,7 +28,7 @@ def fetch_all(app, link_list: str, folder):
         response = client.get(path)
         statuses.append(response.status_code)
         if response.status_code == 200:
-            (folder / path.rsplit("/", 1)[-1]).write_bytes(response.data)
+            (folder / unquote(path.rsplit("/", 1)[-1])).write_bytes(response.data)
     return statuses
 
 
@@ -73,5 +86,41 @@ def test_a_link_with_another_file_name_is_refused(app, verified, add_video):
     [line] = verified.client.get(f"/videos/{video_id}/links.txt").text.splitlines()
     client = app.test_client(use_cookies=False)
     path = urlsplit(line).path
-    assert client.get(path).headers["Content-Disposition"].endswith(path.rsplit("/", 1)[-1])
+    assert unquote(path.rsplit("/", 1)[-1]) in client.get(path).headers["Content-Disposition"]
     assert client.get(path.rsplit("/", 1)[0] + "/other.mp4").status_code == 404
+
+
+@pytest.fixture
+def served(app):
+    """The portal on a live server, its links built on the server's address (as `PORTAL_PUBLIC_URL` is)."""
+    with LiveServer(app) as server:
+        app.config["PUBLIC_URL"] = server.url
+        yield server
+
+
+def personal_links(video_page: str) -> list[str]:
+    """The links a person copies from the video page, one per file."""
+    return [html.unescape(link) for link in re.findall(r'<input id="link-\d+" type="text" readonly value="([^"]+)"',
+                                                       video_page)]
+
+
+@pytest.mark.parametrize("source", ["the link list", "the links copied from the video page"])
+@pytest.mark.parametrize("downloader", DOWNLOADERS)
+def test_download_managers_save_each_file_under_the_name_sha256sums_checks(
+        served, verified, add_video, tmp_path, downloader, source):
+    program, command = DOWNLOADERS[downloader]
+    if not shutil.which(program):
+        unavailable(f"{downloader} needs {program} (apt-get install {program})")
+    video_id, _ = add_video(ACCENTED_TITLE, sizes=(5000, 4000), labels=("HD 1080p MP4", "SD 540p MP4"))
+    if source == "the link list":
+        links = verified.client.get(f"/videos/{video_id}/links.txt").text
+    else:
+        links = "".join(link + "\n" for link in personal_links(verified.client.get(f"/videos/{video_id}").text))
+    (tmp_path / "links.txt").write_text(links)
+    (tmp_path / "SHA256SUMS").write_text(verified.client.get(f"/videos/{video_id}/SHA256SUMS").text)
+
+    subprocess.run(command, cwd=tmp_path, check=True, timeout=60)
+
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], check=False, cwd=tmp_path, capture_output=True,
+                           text=True)
+    assert check.returncode == 0 and check.stdout.count(": OK") == 2, check.stdout + check.stderr

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from conftest import free_port
+from helpers import BEFORE_ENCRYPTED_TOTP_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,7 +144,7 @@ def test_an_existing_sqlite_database_readable_by_others_is_made_private(tmp_path
         db.engine.dispose()
 
 
-def test_a_database_one_migration_behind_is_upgraded_when_the_portal_starts(tmp_path):
+def test_a_database_migrations_behind_is_upgraded_when_the_portal_starts(tmp_path):
     """The next start finds an older schema (a restored backup, an upgrade of the code) and migrates it."""
     import flask_migrate
     from sqlalchemy import inspect
@@ -151,13 +152,16 @@ def test_a_database_one_migration_behind_is_upgraded_when_the_portal_starts(tmp_
     from portal import create_app
     from portal.extensions import db
 
+    def columns(table):
+        return {column["name"] for column in inspect(db.engine).get_columns(table)}
+
     settings = {"MAIL_WORKER": False, "SECRET_KEY": "test"}
     with create_app(settings, instance_path=str(tmp_path)).app_context():
         flask_migrate.downgrade(revision="-1")
-        assert "purpose" not in {column["name"] for column in inspect(db.engine).get_columns("code_sends")}
+        assert "place" not in columns("video_search")
         db.engine.dispose()
     with create_app(settings, instance_path=str(tmp_path)).app_context():
-        assert "purpose" in {column["name"] for column in inspect(db.engine).get_columns("code_sends")}
+        assert "place" in columns("video_search")
         db.engine.dispose()
 
 

@@ -15,6 +15,7 @@ from portal.auth import codes
 from portal.extensions import db
 from portal.mail import outbox
 from portal.media.models import Download, Rendition, Video
+from portal.media.serving import name_for_file
 from portal.models import LoginSession, User
 from portal.web.i18n import language_of
 from portal.web.urls import public_url
@@ -60,7 +61,7 @@ def change_email(user: User, new_address: str) -> bool:
 class DownloadLine:
     video_id: int | None
     video_title: str
-    file_label: str
+    file_name: str  # as the download named it, "—" once the file is gone
     at: datetime
 
 
@@ -68,15 +69,16 @@ def download_history(user: User, page: int = 1) -> tuple[list[DownloadLine], int
     """A page of the account's downloads, newest first, and how many pages there are."""
     total = db.session.scalar(select(func.count(Download.id)).where(Download.user_id == user.id))
     rows = db.session.execute(
-        select(Download.video_id, Video.title, Rendition.label, Download.at)
+        select(Download.video_id, Video.title, Rendition.id, Rendition.label, Rendition.filename, Download.at)
         .outerjoin(Video, Video.id == Download.video_id)
         .outerjoin(Rendition, Rendition.id == Download.rendition_id)
         .where(Download.user_id == user.id)
         .order_by(Download.at.desc(), Download.id.desc())
         .limit(DOWNLOADS_PER_PAGE).offset((page - 1) * DOWNLOADS_PER_PAGE)
     ).all()
-    lines = [DownloadLine(video_id, title or _("A video no longer in the library"), label or "—", at)
-             for video_id, title, label, at in rows]
+    lines = [DownloadLine(video_id, title or _("A video no longer in the library"),
+                          name_for_file(file_id, title, label, original_name) if file_id else "—", at)
+             for video_id, title, file_id, label, original_name, at in rows]
     return lines, max(1, -(-total // DOWNLOADS_PER_PAGE))
 
 

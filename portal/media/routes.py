@@ -35,8 +35,9 @@ def duration(seconds: int) -> str:
 
 
 @blueprint.app_template_global()
-def download_link(rendition_id: int) -> str:
-    return links.link_for(current_user, rendition_id)
+def download_link(rendition: Rendition) -> str:
+    """The personal link of a file, ending in its name, so a plain `wget` saves it under that name too."""
+    return links.link_for(current_user, rendition.id, serving.download_name(rendition))
 
 
 def catalogue_page(notice: str | None = None):
@@ -204,9 +205,9 @@ def _list_answer(kind: str, videos, back: str, filename: str):
     return response
 
 
-@blueprint.route("/d/<token>/<name>", methods=["GET", "HEAD"])
+@blueprint.route("/d/<token>/<file_name:name>", methods=["GET", "HEAD"])
 def named_linked_download(token: str, name: str):
-    """A personal link as a link list gives it: the file is saved under the link's last part."""
+    """A personal link as the page and the link list give it: it ends in the file's name."""
     return linked_download(token, name)
 
 
@@ -231,6 +232,6 @@ def linked_download(token: str, name: str | None = None):
                       "this link works again after that."),
         )
     rendition = db.get_or_404(Rendition, rendition_id)
-    if name is not None and name != link_lists.file_name(rendition):
+    if name is not None and name != serving.download_name(rendition):
         abort(404)
-    return serving.file_response(rendition, user, via_link=True, name=name)
+    return serving.file_response(rendition, user, via_link=True)

@@ -1,8 +1,8 @@
 """Answer an authorised download: stream it, or hand it to the web server.
 
 Werkzeug's `send_file` does the HTTP: single byte ranges (206, 416),
-If-Range, ETag and Last-Modified with 304s, HEAD, and an RFC 6266
-`filename*` for non-ASCII names; it streams through `wsgi.file_wrapper`, which
+If-Range, ETag and Last-Modified with 304s, HEAD, and the file's name
+(`download_name`); it streams through `wsgi.file_wrapper`, which
 gunicorn serves with sendfile(2). With `DOWNLOAD_ACCEL` the web server in
 front sends the bytes (and handles ranges) instead.
 """
@@ -17,13 +17,14 @@ from werkzeug.utils import send_file
 from portal.clock import now, seconds_ago
 from portal.extensions import db, insert_or_update
 from portal.media import storage, terms
+from portal.media.letters import without_accents
 from portal.media.models import Download, DownloadWindow, Rendition
 from portal.models import User
 
 log = logging.getLogger("portal.media")
 
 
-def file_response(rendition: Rendition, user: User, via_link: bool, name: str | None = None):
+def file_response(rendition: Rendition, user: User, via_link: bool):
     accel = current_app.config["DOWNLOAD_ACCEL"]
     path = storage.path_of(rendition.stored_path)
     if not path.is_file():
@@ -34,7 +35,7 @@ def file_response(rendition: Rendition, user: User, via_link: bool, name: str | 
         request.environ,
         mimetype=rendition.content_type,
         as_attachment=True,
-        download_name=name or download_name(rendition),
+        download_name=download_name(rendition),
         conditional=not accel,
         etag=rendition.sha256[:32],
         last_modified=rendition.added_at,
@@ -51,11 +52,27 @@ def file_response(rendition: Rendition, user: User, via_link: bool, name: str | 
 
 
 def download_name(rendition: Rendition) -> str:
-    """"<title> - <label>.<ext>", without characters no file system takes."""
-    suffix = "." + rendition.filename.rsplit(".", 1)[-1] if "." in rendition.filename else ""
-    name = f"{rendition.video.title} - {rendition.label}"
-    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", name).strip()[:150]
-    return name + suffix.lower()
+    """The file's one name: the download's, the link list's, SHA256SUMS's and My account's."""
+    return name_for_file(rendition.id, rendition.video.title, rendition.label, rendition.filename)
+
+
+def name_for_file(file_id: int, title: str, label: str, original_name: str) -> str:
+    """"Discours a Geneve - HD 1080p MP4 [17].mp4", in plain ASCII.
+
+    Browsers and wget save a download under RFC 6266's `filename*`, curl -OJ
+    under the plain `filename`: a name with accents would be saved under two
+    names, and SHA256SUMS could list only one. The file's id keeps the names
+    of a list of many videos apart (titles and labels repeat).
+    """
+    stem = " - ".join(part for part in (_file_safe(title), _file_safe(label)) if part)[:150].rstrip(" .-")
+    suffix = re.sub(r"[^a-z0-9]", "", original_name.rpartition(".")[2].lower()) if "." in original_name else ""
+    return f"{stem or 'file'} [{file_id}]" + (f".{suffix}" if suffix else "")
+
+
+def _file_safe(text: str) -> str:
+    """ASCII without what a file system, a SHA256SUMS line or a quoted header cannot hold, nor a leading dot."""
+    plain = without_accents(text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', " ", plain).split()).strip(" .-")
 
 
 def record(rendition: Rendition, user: User, status: int, via_link: bool) -> None:

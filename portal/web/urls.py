@@ -3,10 +3,10 @@
 They are built from `PUBLIC_URL`, never from the request's Host header, which
 a client controls, and work outside a request too.
 """
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from portal.web.navigation import LARGEST_NUMBER
 
@@ -16,6 +16,17 @@ class RowIdConverter(IntegerConverter):
 
     def __init__(self, map, **kwargs):
         super().__init__(map, min=1, max=LARGEST_NUMBER)
+
+
+class FileNameConverter(UnicodeConverter):
+    """`<file_name:…>`: a file's name as a link's last part, every character but letters, digits and `-._~` escaped.
+
+    Werkzeug leaves `'`, `(`, `)`, `&`, `;`, `!` and `$` as they are in a path,
+    and a shell takes them for its own when a link is pasted after `wget`.
+    """
+
+    def to_url(self, value: str) -> str:
+        return quote(value, safe="")
 
 
 def public_url(endpoint: str, **values) -> str:
