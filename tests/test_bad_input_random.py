@@ -189,7 +189,8 @@ def people(app, new_visitor, deliver, clock):
         "/login/second-factor": (entering_code, "/login/second-factor"),
         f"/admin/mails/{mail_id}/retry": (at_desk, "/admin"),
         f"/admin/mails/{mail_id}/drop": (at_desk, "/admin"),
-        f"/admin/accounts/{carol_id}/disable": (at_desk, "/admin"),
+        f"/admin/accounts/{carol_id}/disable": (at_desk, f"/admin/accounts/{carol_id}/disable"),
+        "/admin/recovery-codes": (at_desk, "/admin/recovery-codes"),
         f"/admin/accounts/{carol_id}/enable": (at_desk, "/admin"),
         f"/admin/accounts/{carol_id}/unlock": (at_desk, "/admin"),
     }
@@ -324,7 +325,8 @@ def get_paths(app, people, add_video, tmp_path):
     with app.app_context():
         still_id = db.session.get(Video, video_id).stills[0].id
     unsubscribe = next(path for path in people if path.startswith("/newsletter/unsubscribe/"))
-    return ["/", "/_header", "/register", "/login", "/reset", "/verify", "/reset/code", "/reset/password",
+    disable = next(path for path in people if path.endswith("/disable"))
+    return [disable, "/admin/recovery-codes", "/", "/_header", "/register", "/login", "/reset", "/verify", "/reset/code", "/reset/password",
             "/reset/done", "/welcome", "/account/", "/account/password", "/account/details", "/account/email",
             "/account/email/code", "/account/downloads", "/account/export", "/account/delete", f"/videos/{video_id}",
             f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js", "/healthz",

@@ -267,7 +267,8 @@ def test_demo_adds_a_handful_of_playable_videos_with_posters_and_previews_once(a
     html = app.test_client().get("/").text
     assert "Opening remarks at the Brussels press conference" in html
     first = app.test_client().get("/videos/1").text
-    assert '<track kind="captions"' in first and '<span class="cue-voice">Secretary General:</span>' in first
+    assert '<track kind="captions"' in first and "As delivered. Good morning." in first
+    assert first.count('<section class="transcript') == 1  # the text as delivered, not the captions too
     with app.app_context():
         for video in library.videos():
             assert video.stills and video.duration_seconds == 3

@@ -1,5 +1,6 @@
 """The catalogues: complete, compiled as committed, and every text meant for people marked."""
 import io
+import re
 from pathlib import Path
 
 from babel.messages.mofile import read_mo, write_mo
@@ -89,3 +90,22 @@ def test_every_french_page_says_it_is_french(app):
     for path in ("/", "/register", "/login", "/reset", "/privacy", "/terms", "/accessibility", "/contact"):
         page = client.get(path, headers={"Accept-Language": "fr"}).text
         assert '<html lang="fr">' in page and "Se connecter" in page, path
+
+
+def test_no_template_puts_punctuation_after_a_translated_text_or_a_link():
+    """French writes a no-break space before : ; ? and !, so that punctuation belongs in the translated string."""
+    found = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if re.search(r"(\}\}|</a>|endcall %\})[:;?!]", line):
+                found.append(f"{path.relative_to(ROOT)}:{number}")
+    assert found == []
+
+
+def test_a_sentence_around_a_link_reads_as_french_writes_it(app, registered):
+    from conftest import Visitor
+
+    person = Visitor(app.test_client(), htmx=False)
+    person.client.set_cookie("language", "fr")
+    page = person.login(password="Wrong-Horse-42").text
+    assert re.search(r"la même adresse</a>\u00a0: un code déjà envoyé reste valable\.", page)
