@@ -27,7 +27,6 @@ reset through /proc/self/clear_refs first).
 """
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -282,10 +281,10 @@ def main() -> int:
             print(f"{label:<22} {seconds:8.3f} {wall:10.2f} {peak:9.1f} {growth_text}")
         sha, probe, ingest = (middle(name, "seconds") for name in ("sha256sum", "probe", "ingest"))
         ratios = [ingest_round["seconds"] / sha_round["seconds"]
-                  for ingest_round, sha_round in zip(results["ingest"], results["sha256sum"])]
+                  for ingest_round, sha_round in zip(results["ingest"], results["sha256sum"], strict=True)]
         both = [ingest_round["seconds"] / (sha_round["seconds"] + probe_round["seconds"])
                 for ingest_round, sha_round, probe_round in zip(results["ingest"], results["sha256sum"],
-                                                                results["probe"])]
+                                                                results["probe"], strict=True)]
         print(f"\ningest / sha256sum:                 {median(ratios):.2f}  (per round: "
               f"{', '.join(f'{ratio:.2f}' for ratio in ratios)})")
         print(f"ingest / (sha256sum + bare probe):  {median(both):.2f}")

@@ -62,7 +62,7 @@ def main() -> None:
               f"memory_cost={config['PASSWORD_HASH_MEMORY_COST']} KiB "
               f"parallelism={config['PASSWORD_HASH_PARALLELISM']}, {rounds} rounds")
         print(f"login POST median {median(logins) * 1000:.1f} ms, raw verify median {median(verifies) * 1000:.1f} ms")
-        overhead = median([login - verify for login, verify in zip(logins, verifies)])
+        overhead = median([login - verify for login, verify in zip(logins, verifies, strict=True)])
         print(f"login POST - raw verify (median of the rounds): {overhead * 1000:.1f} ms  (target <= 20 ms)")
 
 

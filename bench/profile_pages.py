@@ -135,7 +135,7 @@ class AreaClock:
                         self.seconds[index] += time.thread_time() - self.entered[index]
 
     def times(self) -> dict:
-        return dict(zip(self.labels, self.seconds))
+        return dict(zip(self.labels, self.seconds, strict=True))
 
 
 def clocked(app, environ: dict, requests: int, areas: list) -> dict:

@@ -9,9 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
 from conftest import code_in, free_port
 from helpers import SHUTDOWN_POLL
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

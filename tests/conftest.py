@@ -521,6 +521,7 @@ def admin(app):
 def desk(app, admin, clock):
     """The admin logged in with the second factor, at the desk (plain pages)."""
     import pyotp
+
     from helpers import totp_key_of
 
     boss = Visitor(app.test_client(), htmx=False)

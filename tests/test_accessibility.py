@@ -13,6 +13,11 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
+
+from portal.extensions import db
+from portal.models import User
+from portal.newsletter import subscriptions
+
 from browser_support import (
     LiveServer,
     assert_accessible,
@@ -41,10 +46,6 @@ from test_browser import (  # noqa: F401  (fixtures)
     open_from_header,
     step,
 )
-
-from portal.extensions import db
-from portal.models import User
-from portal.newsletter import subscriptions
 
 pytestmark = pytest.mark.browser
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+
 from conftest import BOSS
 from test_browser import (  # noqa: F401  (fixtures)
     ADA,

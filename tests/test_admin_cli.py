@@ -6,14 +6,15 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, text_of
-from portal.auth import totp_keys
 from portal.admin.models import AuditEntry
+from portal.auth import totp_keys
 from portal.auth.models import RecoveryCode, SecondFactor
 from portal.clock import now
 from portal.extensions import db
 from portal.media.models import Download
 from portal.models import AddressCounter, CodeFlowRecord, CodeSend, LoginSession, OneTimeCode, User
+
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, text_of
 
 ADA = "ada@example.org"
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.admin.models import AuditEntry
-from portal.media.models import UnfoundSearch
 from portal.extensions import db
 from portal.mail.models import OutboxMail
 from portal.media import searches
+from portal.media.models import UnfoundSearch
 from portal.models import User
 
 BOSS = "boss@example.org"
@@ -170,6 +170,7 @@ def use_recovery_codes(app, leaving: int) -> None:
 def fresh_code(app, clock) -> str:
     """The code the admin's app shows in the next 30-second step (the log-in spent the current one)."""
     import pyotp
+
     from helpers import totp_key_of
 
     clock.advance(30)

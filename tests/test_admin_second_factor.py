@@ -8,12 +8,13 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select, text
 
-from conftest import BOSS, Visitor, folder_of, running_portal
-from helpers import plain_totp_key_through_the_migration, totp_key_of
 from portal.auth import second_factor, totp_keys
 from portal.auth.models import RecoveryCode
 from portal.extensions import db
 from portal.models import User
+
+from conftest import BOSS, Visitor, folder_of, running_portal
+from helpers import plain_totp_key_through_the_migration, totp_key_of
 
 
 def code_now(app, clock, offset_steps=0) -> str:

@@ -6,11 +6,12 @@ are not UTF-8 were answered as if the form had expired.
 """
 import io
 
-from conftest import STRONG_PASSWORD
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import User
+
+from conftest import STRONG_PASSWORD
 
 NOT_READABLE = "Your form could not be read"
 EXPIRED = "Your form has expired"

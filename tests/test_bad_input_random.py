@@ -12,7 +12,6 @@ from collections import Counter
 from urllib.parse import quote_from_bytes, urlsplit
 
 import pytest
-from conftest import STRONG_PASSWORD, code_in
 from hypothesis import HealthCheck, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -21,6 +20,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import User
 from portal.newsletter import subscriptions
+
+from conftest import STRONG_PASSWORD, code_in
 
 POSTS_PER_ROUTE = 20
 GETS_PER_ROUTE = 12
@@ -200,8 +201,9 @@ def admins_at_their_steps(app, new_visitor, clock):
     """An admin at the desk, one setting up the second factor, one asked for its code; a failed mail; an account."""
     import pyotp
 
-    from helpers import totp_key_of
     from portal.mail.models import OutboxMail
+
+    from helpers import totp_key_of
 
     for address in ("boss@example.org", "chief@example.org"):
         app.test_cli_runner().invoke(args=["users", "create-admin", address, "--password-stdin"],
@@ -277,7 +279,7 @@ def rule_of(app, path: str, method: str) -> str:
 def test_every_post_route_is_posted_to_by_a_person_at_its_step(app, people):
     posts = {rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods}
     assert {rule_of(app, path, "POST") for path in people} == posts
-    for path, (person, form_page) in people.items():
+    for person, form_page in people.values():
         if form_page:
             assert person.client.get(form_page).status_code == 200, form_page
 
@@ -316,10 +318,10 @@ def test_random_posts_to_every_form_never_get_a_5xx_nor_write_a_row_when_refused
 
 @pytest.fixture
 def get_paths(app, people, add_video, tmp_path):
-    from helpers import write_captions
-
     from portal.extensions import db
     from portal.media.models import Video
+
+    from helpers import write_captions
 
     video_id, [file_id] = add_video(captions=write_captions(tmp_path))
     with app.app_context():

@@ -3,6 +3,7 @@ mails; a logo file is served only when its bytes are what its name says."""
 import re
 
 import pytest
+
 from helpers import title_of, write_instance_file
 
 SITE = "Media portal"

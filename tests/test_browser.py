@@ -11,6 +11,11 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
+
+from portal import create_app
+from portal.auth import passwords
+from portal.extensions import db
+
 from browser_support import (
     CONTEXTS,
     ConsoleWatch,
@@ -24,10 +29,6 @@ from browser_support import (
 )
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD, create_account
 from conftest import test_settings as app_settings
-
-from portal import create_app
-from portal.auth import passwords
-from portal.extensions import db
 
 try:
     from playwright.sync_api import expect

@@ -3,6 +3,7 @@ import json
 import re
 
 import pytest
+
 from browser_support import is_announced, wait_for_code
 from conftest import STRONG_PASSWORD
 from test_browser import (  # noqa: F401  (fixtures)

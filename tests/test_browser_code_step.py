@@ -1,6 +1,7 @@
 """The code step in a real browser says what happened: a code went, or one went
 less than a minute ago and when a new one can be asked for."""
 import pytest
+
 from browser_support import wait_for_code
 from test_browser import ADA, ada, app, browse, expect, live_server  # noqa: F401  (fixtures)
 

@@ -2,6 +2,7 @@
 import subprocess
 
 import pytest
+
 from helpers import ACCENTED_TITLE
 from test_browser import ada, app, at, browse, fill_log_in, live_server  # noqa: F401  (the browser tests' app)
 

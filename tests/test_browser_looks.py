@@ -4,6 +4,10 @@ import re
 
 import pyotp
 import pytest
+
+from portal.extensions import db
+from portal.models import User
+
 from browser_support import install_clock, let_time_pass
 from conftest import BOSS, STRONG_PASSWORD
 from helpers import write_captions
@@ -25,9 +29,6 @@ from test_browser import (  # noqa: F401  (fixtures)
     step,
     visit,
 )
-
-from portal.extensions import db
-from portal.models import User
 
 pytestmark = pytest.mark.browser
 
@@ -149,7 +150,7 @@ def test_on_a_phone_each_row_of_the_desk_is_a_block_of_labelled_values_with_no_w
         assert page.evaluate(BROKEN_WORDS) == []
         labels = page.evaluate(CELL_LABELS)
         assert len(labels) >= 8  # two accounts, a search, the audit log
-        assert all(label["shown"] == '"%s" / ""' % label["header"] for label in labels), labels
+        assert all(label["shown"] == f'"{label["header"]}" / ""' for label in labels), labels
 
         # Still a table to a screen reader: its cells and headers, each value read once (the label is
         # the column header's, already said).

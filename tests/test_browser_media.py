@@ -1,5 +1,6 @@
 """The preview player in a real browser: a visitor who has not logged in plays, seeks and sees captions."""
 import pytest
+
 from test_browser import app, browse, live_server  # noqa: F401  (the browser tests' app on a live server)
 
 pytestmark = pytest.mark.browser

@@ -3,6 +3,7 @@ the video page with the file on its way, with and without JavaScript."""
 import re
 
 import pytest
+
 from browser_support import is_announced
 from test_browser import ada, app, at, browse, expect, fill_log_in, live_server  # noqa: F401  (fixtures)
 

@@ -1,13 +1,14 @@
 """SQLite keeps one writer at a time: a write kept waiting too long is told to try again, and leaves nothing."""
 import sqlite3
 
-from conftest import STRONG_PASSWORD, Visitor, test_settings
 from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
 from portal.mail.models import OutboxMail
 from portal.models import CodeFlowRecord, CodeSend
+
+from conftest import STRONG_PASSWORD, Visitor, test_settings
 
 REGISTRATION = {"full_name": "Ada Lovelace", "email": "ada@example.org", "password": STRONG_PASSWORD,
                 "confirm": STRONG_PASSWORD}

@@ -3,6 +3,7 @@ import re
 from datetime import date
 
 import pytest
+
 from helpers import BEFORE_PLACES, PLACE_SEARCHES, add_demo_library
 from helpers import card_titles as titles
 

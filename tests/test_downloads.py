@@ -1,12 +1,13 @@
 """Downloads: only for verified accounts, resumable, conditional, recorded."""
 import pytest
-from conftest import OTHER_PASSWORD, code_in
-from helpers import parallel_one_byte_downloads
-from helpers import video_bytes as content
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.media.models import Download
+
+from conftest import OTHER_PASSWORD, code_in
+from helpers import parallel_one_byte_downloads
+from helpers import video_bytes as content
 
 
 def downloads(app):

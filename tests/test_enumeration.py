@@ -2,8 +2,9 @@
 from flask import template_rendered
 from sqlalchemy import event
 
-from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
 from portal.extensions import db
+
+from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
 
 LOCKED = "Too many failed log-ins for this address"
 COOLDOWN = "A code was sent to this address less than 60 seconds ago."

@@ -1,11 +1,12 @@
 """PostgreSQL goes away under a running portal and comes back: the portal carries on."""
 import pytest
-from conftest import Visitor, code_in, test_settings
 from sqlalchemy import create_engine, text
-from test_scale_out import POSTGRES, REDIS, pytestmark, schema  # noqa: F401 (a fixture)
 
 from portal import create_app
 from portal.mail.delivery import deliver_due
+
+from conftest import Visitor, code_in, test_settings
+from test_scale_out import POSTGRES, REDIS, pytestmark, schema  # noqa: F401 (a fixture)
 
 INTERNALS = ("Traceback", "OperationalError", "psycopg", "sqlalchemy", "server closed the connection")
 

@@ -4,14 +4,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from browser_support import unavailable
-from conftest import test_settings
-from helpers import video_bytes
 from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
 from portal.media.models import Rendition, Video
+
+from browser_support import unavailable
+from conftest import test_settings
+from helpers import video_bytes
 
 
 def mount_tiny_disk(folder: Path, size: str) -> None:

@@ -1,8 +1,9 @@
 """The mail server is down for a whole registration burst, then comes back."""
 import pytest
-from conftest import Visitor, code_in
 
 from portal.mail.delivery import deliver_due
+
+from conftest import Visitor, code_in
 
 BURST = 50
 WORKER_POLL = 2  # seconds between two runs of the delivery worker, as MAIL_POLL_INTERVAL

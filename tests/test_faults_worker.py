@@ -11,13 +11,14 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from conftest import STRONG_PASSWORD, free_port
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.mail.models import OutboxMail
 from portal.media import links
 from portal.models import CodeFlowRecord, OneTimeCode, User
+
+from conftest import STRONG_PASSWORD, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG = 48 * 1024 * 1024
@@ -168,9 +169,9 @@ def test_a_worker_dying_while_it_creates_the_account_leaves_the_code_usable(app,
     end is raised there). The code must not be spent on an account that
     doesn't exist: the same code, entered again, creates it.
     """
-    from conftest import Visitor, code_in
-
     from portal.auth import accounts
+
+    from conftest import Visitor, code_in
 
     ada = Visitor(app.test_client(), htmx=False)
     ada.register()

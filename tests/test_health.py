@@ -2,11 +2,11 @@
 import pytest
 from sqlalchemy import select, text
 
-from conftest import create_account, test_settings
-
 from portal import create_app
 from portal.extensions import db
 from portal.ops.health import check_workers
+
+from conftest import create_account, test_settings
 
 
 def test_healthz_says_the_database_answers_and_how_long_mail_waits(app, visitor, clock):

@@ -62,9 +62,9 @@ def test_spent_codes_are_kept_a_day_after_they_expire(app, clock, visitor):
 
 
 def test_the_running_portal_does_its_housekeeping_by_itself(tmp_path, inbox, clock):
-    from conftest import Visitor, test_settings
-
     from portal import create_app
+
+    from conftest import Visitor, test_settings
 
     app = create_app(test_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.1,
                                    HOUSEKEEPING_INTERVAL=0), instance_path=str(tmp_path / "instance"))

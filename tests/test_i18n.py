@@ -6,10 +6,10 @@ carries it.
 """
 from datetime import date
 
-from conftest import Visitor, code_in, text_of
-
 from portal.extensions import db
 from portal.models import User
+
+from conftest import Visitor, code_in, text_of
 
 FRENCH = {"Accept-Language": "fr-CH,fr;q=0.9,en;q=0.5"}
 POLICY_IN_FRENCH = ("Le mot de passe doit comporter au moins 12 caractères, sans espaces, avec des majuscules "
@@ -151,9 +151,9 @@ def test_waits_are_said_in_the_page_s_language(app):
 
 
 def test_the_language_cookie_is_secure_when_the_site_is_served_over_https(tmp_path, inbox):
-    from conftest import test_settings
-
     from portal import create_app
+
+    from conftest import test_settings
 
     app = create_app(test_settings(tmp_path, inbox.port, PUBLIC_URL="https://media.example.org"),
                      instance_path=str(tmp_path / "instance"))

@@ -8,6 +8,7 @@ visible focus indicator.
 import os
 
 import pytest
+
 from browser_support import htmx_ready, wait_for_code
 from conftest import OTHER_PASSWORD, STRONG_PASSWORD
 from test_browser import (  # noqa: F401  (fixtures)

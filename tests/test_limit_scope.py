@@ -2,10 +2,11 @@
 import shutil
 
 import pytest
-from conftest import running_portal
 from flask_limiter.util import get_qualified_name
 
 from portal.extensions import limiter
+
+from conftest import running_portal
 
 
 def test_every_limit_the_portal_declares_counts_posts_only(app):

@@ -23,9 +23,9 @@ def test_every_limit_is_a_setting_of_the_app(app):
 
 
 def test_a_limit_can_be_changed_by_the_environment(tmp_path, inbox, monkeypatch):
-    from conftest import test_settings
-
     from portal import create_app
+
+    from conftest import test_settings
 
     monkeypatch.setenv("PORTAL_CODE_SENDS_PER_ADDRESS_PER_DAY", "3")
     app = create_app(test_settings(tmp_path, inbox.port), instance_path=str(tmp_path / "instance"))

@@ -7,6 +7,7 @@ from datetime import date
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
 from browser_support import LiveServer, unavailable
 from conftest import OTHER_PASSWORD, code_in
 from helpers import ACCENTED_TITLE

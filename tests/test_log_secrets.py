@@ -3,11 +3,11 @@ import io
 import logging
 from urllib.parse import urlsplit
 
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, code_in
-
 from portal.auth.accounts import find_user
 from portal.media import links
 from portal.web import request_log
+
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, code_in
 
 THIRD_PASSWORD = "Lighthouse#Keeper-91"
 

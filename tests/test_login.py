@@ -4,12 +4,13 @@ import secrets
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import STRONG_PASSWORD, Visitor, code_in, create_account
 from sqlalchemy import select
 
 from portal.auth import passwords
 from portal.extensions import db
 from portal.models import User
+
+from conftest import STRONG_PASSWORD, Visitor, code_in, create_account
 
 WRONG = "The email or password is not right."
 

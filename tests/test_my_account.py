@@ -4,13 +4,14 @@ import json
 
 import jsonschema
 import pytest
-from conftest import STRONG_PASSWORD, code_in, text_of, without_tokens
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.mail.models import OutboxMail
 from portal.media.models import Download
 from portal.models import LoginSession, OneTimeCode, User
+
+from conftest import STRONG_PASSWORD, code_in, text_of, without_tokens
 
 ADA = "ada@example.org"
 

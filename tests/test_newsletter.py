@@ -2,13 +2,14 @@
 import re
 
 import pytest
-from conftest import text_of
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.mail import outbox
 from portal.models import User
 from portal.newsletter import subscriptions
+
+from conftest import text_of
 
 
 @pytest.fixture

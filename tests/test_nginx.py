@@ -13,13 +13,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port, test_settings
-from helpers import SHUTDOWN_POLL, video_bytes
 from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.auth.accounts import find_user
 from portal.media import library, links
+
+from conftest import free_port, test_settings
+from helpers import SHUTDOWN_POLL, video_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -46,9 +47,9 @@ def make_library(app, tmp_path, size=200_000):
 
 
 def verified_account(app, visitor_factory, inbox):
-    from conftest import code_in
-
     from portal.mail.delivery import deliver_due
+
+    from conftest import code_in
 
     person = visitor_factory(app.test_client(), htmx=False)
     person.register()

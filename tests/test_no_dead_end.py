@@ -1,11 +1,12 @@
 """Every way back to the code step leads to a finished account: the code in the
 inbox keeps working, or a new one can be asked for no later than the cooldown,
 and the step says which."""
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import User
+
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in
 
 
 def account(app, email="ada@example.org"):

@@ -2,13 +2,14 @@
 import threading
 import time
 
-from conftest import code_in, text_of
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.mail import outbox
 from portal.mail.delivery import deliver_due
 from portal.mail.models import OutboxMail
+
+from conftest import code_in, text_of
 
 
 def queue_one(app, recipient="ada@example.org"):
@@ -152,9 +153,9 @@ def test_a_crashed_workers_rows_are_taken_again_after_the_lease(app, inbox, cloc
 
 
 def test_the_background_worker_delivers_without_being_asked(tmp_path, inbox):
-    from conftest import test_settings
-
     from portal import create_app
+
+    from conftest import test_settings
 
     app = create_app(test_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.2),
                      instance_path=str(tmp_path / "instance"))
@@ -190,9 +191,9 @@ def test_after_a_long_outage_waiting_mail_goes_within_a_minute_of_the_server_s_r
 
 
 def test_a_slow_smtp_server_does_not_slow_registering(tmp_path, inbox):
-    from conftest import Visitor, test_settings
-
     from portal import create_app
+
+    from conftest import Visitor, test_settings
 
     app = create_app(test_settings(tmp_path, inbox.port, MAIL_WORKER=True, MAIL_POLL_INTERVAL=0.1),
                      instance_path=str(tmp_path / "instance"))

@@ -5,6 +5,7 @@ import os
 import re
 
 import pytest
+
 from conftest import code_in
 from helpers import title_of, write_instance_file
 

@@ -1,10 +1,11 @@
 """Limits that hold whatever the concurrency: a try is reserved before it is checked."""
-from conftest import STRONG_PASSWORD, code_in
-from helpers import count_verifications_of, parallel_posts
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import User
+
+from conftest import STRONG_PASSWORD, code_in
+from helpers import count_verifications_of, parallel_posts
 
 WRONG = {"email": "ada@example.org", "password": "Wrong-Horse-42"}
 

@@ -80,6 +80,7 @@ def test_a_process_runs_no_more_argon2_computations_at_once_than_its_setting(in_
     import time
 
     from argon2 import PasswordHasher
+
     from helpers import parallel
 
     in_app.config["PASSWORD_HASH_CONCURRENCY"] = 2

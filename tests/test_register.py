@@ -1,10 +1,11 @@
 """Create an account: register, get a code by mail, verify, subscribe."""
 import pytest
-from conftest import STRONG_PASSWORD, code_in, text_of
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import User
+
+from conftest import STRONG_PASSWORD, code_in, text_of
 
 
 def user(app, email="ada@example.org"):

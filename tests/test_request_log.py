@@ -108,9 +108,9 @@ def test_the_log_format_setting_chooses_the_portal_handlers_format(app, settings
 
 @pytest.mark.parametrize("settings", [{"LOG_FORMAT": "xml"}])
 def test_an_unknown_log_format_is_refused(tmp_path, inbox, settings):
-    from conftest import test_settings
-
     from portal import create_app
+
+    from conftest import test_settings
 
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         create_app(test_settings(tmp_path, inbox.port, **settings), instance_path=str(tmp_path / "instance"))

@@ -1,11 +1,12 @@
 """Reset a forgotten password with a code sent by mail."""
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in, text_of
 from sqlalchemy import select
 
 from portal.auth import codes
 from portal.auth.flows import VERIFY_EMAIL
 from portal.extensions import db
 from portal.models import User
+
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in, text_of
 
 
 def ask_for_reset(visitor, email="ada@example.org"):

@@ -5,16 +5,23 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-from conftest import Visitor, code_in, test_settings
-from helpers import count_verifications_of, parallel_one_byte_downloads, parallel_posts, video_bytes
 from sqlalchemy import create_engine, text
 
 from portal import create_app
 from portal.mail.delivery import deliver_due
 
 from conftest import STRONG_PASSWORD, Visitor, code_in, test_settings
-from helpers import (BEFORE_PLACES, PLACE_SEARCHES, add_demo_library, card_titles, count_verifications_of,
-                     parallel_one_byte_downloads, parallel_posts, plain_totp_key_through_the_migration, video_bytes)
+from helpers import (
+    BEFORE_PLACES,
+    PLACE_SEARCHES,
+    add_demo_library,
+    card_titles,
+    count_verifications_of,
+    parallel_one_byte_downloads,
+    parallel_posts,
+    plain_totp_key_through_the_migration,
+    video_bytes,
+)
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379"

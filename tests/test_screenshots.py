@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from browser_support import wait_for_code
 from conftest import STRONG_PASSWORD
 from test_accessibility import app, library, live_server  # noqa: F401  (fixtures)

@@ -5,10 +5,11 @@ import re
 import stat
 
 import pytest
-from conftest import STRONG_PASSWORD, code_in, test_settings
 
 from portal import create_app
 from portal.config import instance_secret
+
+from conftest import STRONG_PASSWORD, code_in, test_settings
 
 
 @pytest.mark.parametrize("url", ["/", "/register", "/login", "/nowhere"])
@@ -121,9 +122,9 @@ def test_without_a_mail_server_mails_are_printed_to_the_log(tmp_path, capsys):
     app = create_app({"SECRET_KEY": "x", "MAIL_WORKER": False, "TESTING": True},
                      instance_path=str(tmp_path / "instance"))
     assert app.config["MAIL_SERVER"] is None
-    from conftest import Visitor
-
     from portal.mail.delivery import deliver_due
+
+    from conftest import Visitor
 
     Visitor(app.test_client(), htmx=False).register()
     capsys.readouterr()
@@ -146,11 +147,12 @@ def printed_welcome_mail(app, capsys, language="fr") -> str:
     """Subscribe a French account to the newsletter and let the worker "send" the welcome mail."""
     from sqlalchemy import select
 
-    from conftest import create_account
     from portal.extensions import db
     from portal.mail.delivery import deliver_due
     from portal.models import User
     from portal.newsletter import subscriptions
+
+    from conftest import create_account
 
     create_account(app)
     with app.test_request_context("/"):

@@ -5,8 +5,6 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import test_settings
-from helpers import png_image, video_bytes
 from sqlalchemy import select
 
 from portal import create_app
@@ -14,6 +12,9 @@ from portal.extensions import db
 from portal.media import library
 from portal.models import User
 from portal.web.access_log import redact
+
+from conftest import test_settings
+from helpers import png_image, video_bytes
 
 
 def describe(folder, **data):

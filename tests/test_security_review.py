@@ -5,12 +5,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
-from helpers import parallel_posts
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import CodeSend, User
+
+from conftest import STRONG_PASSWORD, Visitor, code_in, without_tokens
+from helpers import parallel_posts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,9 +189,9 @@ def test_failed_statements_do_not_log_their_parameters(app):
 
 
 def test_smtp_debug_output_stays_off_in_debug_mode(tmp_path, inbox):
-    from conftest import test_settings
-
     from portal import create_app
+
+    from conftest import test_settings
 
     app = create_app(test_settings(tmp_path, inbox.port, DEBUG=True), instance_path=str(tmp_path / "i"))
     assert not app.extensions["mail"].debug
@@ -229,9 +230,9 @@ def test_the_account_lockout_allows_at_most_100_failures_an_hour(app):
 
 
 def test_the_remember_cookie_follows_the_secure_setting(tmp_path, inbox):
-    from conftest import test_settings
-
     from portal import create_app
+
+    from conftest import test_settings
 
     app = create_app(test_settings(tmp_path, inbox.port, SESSION_COOKIE_SECURE=True), instance_path=str(tmp_path / "i"))
     assert app.config["REMEMBER_COOKIE_SECURE"] is True

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, extract_parameters
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in, without_tokens
 from sqlalchemy import inspect, select, text
 
 from portal import create_app
@@ -18,6 +17,8 @@ from portal.auth import codes, passwords
 from portal.extensions import db
 from portal.mail import outbox
 from portal.models import User
+
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, code_in, without_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 ADA = "ada@example.org"
@@ -256,11 +257,11 @@ def test_register_and_reset_do_the_same_work_for_taken_and_unknown_addresses(app
     clock.advance(61)
     new_visitor().register(email="pending@example.org")  # a registration not yet verified
     clock.advance(61)
-    register = {address: work(lambda: new_visitor().register(email=address, password=OTHER_PASSWORD))
+    register = {address: work(lambda address=address: new_visitor().register(email=address, password=OTHER_PASSWORD))
                 for address in (ADA, "pending@example.org", "new@example.org")}
     assert all(counts == {"hashes": 1, "mails": 1} for counts in register.values()), register
     clock.advance(61)
-    reset = {address: work(lambda: new_visitor().post("/reset", {"email": address}))
+    reset = {address: work(lambda address=address: new_visitor().post("/reset", {"email": address}))
              for address in (ADA, "nobody@example.org")}
     assert reset[ADA] == reset["nobody@example.org"] == {"hashes": 0, "mails": 1}
 

@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import STRONG_PASSWORD, Visitor, create_account, free_port, running_portal
 from sqlalchemy import create_engine, text
+
+from conftest import STRONG_PASSWORD, Visitor, create_account, free_port, running_portal
 from test_scale_out import POSTGRES
 from test_scale_out import reason as postgres_unreachable
 

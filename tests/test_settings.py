@@ -1,11 +1,11 @@
 """Settings come from defaults, instance/config.py and PORTAL_ variables, in that order."""
 import pytest
 
-from conftest import test_settings
-
 from portal import create_app
 from portal.extensions import db
 from portal.mail import outbox
+
+from conftest import test_settings
 
 
 def test_instance_config_file_is_read(tmp_path, monkeypatch):

@@ -10,7 +10,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from conftest import free_port
-from helpers import BEFORE_ENCRYPTED_TOTP_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 

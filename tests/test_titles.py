@@ -1,5 +1,6 @@
 """Every page and step says what it is in its <title>: "Create an account · Media portal"."""
 import pytest
+
 from conftest import code_in
 from helpers import title_of
 

@@ -5,10 +5,11 @@ from pathlib import Path
 
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
-from translation_lint import ROOT, template_skeleton, untranslated_in_module, untranslated_in_template
 
 from portal.ops import translations as catalogues
 from portal.web.i18n import SUPPORTED
+
+from translation_lint import ROOT, template_skeleton, untranslated_in_module, untranslated_in_template
 
 FRENCH_PO = ROOT / "portal" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 TEMPLATES = ROOT / "templates"

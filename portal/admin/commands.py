@@ -48,7 +48,7 @@ def create_admin_command(email, password_stdin):
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
-        raise click.BadParameter(str(error), param_hint="EMAIL")
+        raise click.BadParameter(str(error), param_hint="EMAIL") from error
     existing = accounts.find_user(email)
     password = None if existing else _read_password(password_stdin)
     user, created = users.create_admin(email, password)
@@ -128,7 +128,7 @@ def purge_unverified_command(older_than):
     try:
         age = users.parse_age(older_than)
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--older-than")
+        raise click.BadParameter(str(error), param_hint="--older-than") from error
     accounts_gone, flows_gone = users.purge_unverified(age, audit.COMMAND_LINE)
     click.echo(f"{accounts_gone} unverified account(s) and {flows_gone} unfinished code flow(s) deleted.")
 
@@ -151,8 +151,8 @@ def reencrypt_totp_keys_command():
     """
     try:
         count = users.reencrypt_totp_keys(audit.COMMAND_LINE)
-    except InvalidToken:
+    except InvalidToken as error:
         raise click.ClickException("a stored TOTP key opens with none of TOTP_ENCRYPTION_KEY and its fallbacks; "
-                                   "nothing was changed (add the key it was encrypted with to the fallbacks)")
+                                   "nothing was changed (add the key it was encrypted with to the fallbacks)") from error
     click.echo(f"{count} admin's TOTP key(s) encrypted with the current key; older keys can go from "
                "TOTP_ENCRYPTION_KEY_FALLBACKS.")

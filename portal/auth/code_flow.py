@@ -13,9 +13,9 @@ a new code can be asked for.
 """
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 from flask import current_app, session
 from flask_babel import gettext as _

@@ -48,6 +48,6 @@ def reencrypt_all() -> int:
     ciphers = _ciphers()
     factors = list(db.session.scalars(select(SecondFactor)))
     renewed = [ciphers.rotate(factor.encrypted_secret.encode()).decode("ascii") for factor in factors]
-    for factor, secret in zip(factors, renewed):
+    for factor, secret in zip(factors, renewed, strict=True):
         factor.encrypted_secret = secret
     return len(factors)

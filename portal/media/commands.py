@@ -52,16 +52,8 @@ def _make_previews(videos: list[Video], quiet: bool) -> int:
         source = video.best_rendition()
         seconds = (source.duration if source else None) or 1
         with _progress_bar(int(seconds * 1000), f"Preview #{video.id}", quiet) as bar:
-            done = [0]
-
-            def advance(seconds: float) -> None:
-                step = int(seconds * 1000) - done[0]
-                if step > 0:
-                    bar.update(step)
-                    done[0] += step
-
             try:
-                library.make_preview(video, advance)
+                library.make_preview(video, _moving(bar))
             except KeyboardInterrupt:
                 click.echo(f"\ninterrupted: #{video.id} and later videos have no preview yet; "
                            "`portal media previews --missing` makes them", err=True)
@@ -238,3 +230,17 @@ def report_command(as_csv):
     click.echo("Downloads per account")
     for email, count in per_account:
         click.echo(f"{count:>8}  {email}")
+
+
+def _moving(bar):
+    """A preview's progress callback: the seconds encoded so far move `bar` on, in milliseconds."""
+    done = 0
+
+    def advance(seconds: float) -> None:
+        nonlocal done
+        step = int(seconds * 1000) - done
+        if step > 0:
+            bar.update(step)
+            done += step
+
+    return advance

@@ -97,7 +97,7 @@ def add_demo_videos() -> int:
 
 def _new_video(scratch: Path, key: str, entry: dict, number: int) -> library.NewVideo:
     files = []
-    for label, width, height in RENDITIONS:
+    for _label, width, height in RENDITIONS:
         path = scratch / f"{key}-{height}p.mp4"
         engine.generate_video(path, entry["title"], width=width, height=height, seconds=SECONDS,
                               colour=entry["colour"], tone=220.0 * (1 + number / 4))

@@ -8,10 +8,10 @@ Four jobs, small enough to redo with the `ffmpeg` binary one day:
 import array
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 import av
 from PIL import Image, ImageDraw, ImageFont

@@ -4,10 +4,10 @@ import json
 import logging
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError

@@ -9,7 +9,7 @@ within those seconds.
 """
 import threading
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import func, select

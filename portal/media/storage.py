@@ -3,8 +3,8 @@ import hashlib
 import mimetypes
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from flask import current_app
 

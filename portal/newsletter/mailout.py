@@ -6,7 +6,7 @@ the record of its recipient are committed together, a batch at a time, so an
 interruption leaves nobody half-queued and nobody queued twice.
 """
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import exists, select
 

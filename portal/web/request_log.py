@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
@@ -76,7 +76,7 @@ class AddRequestId(logging.Filter):
 
 def _fields(record: logging.LogRecord) -> dict:
     fields = {
-        "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+        "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
         "level": record.levelname,
         "logger": record.name,
         "request_id": getattr(record, "request_id", "-"),
