@@ -290,7 +290,8 @@ def main() -> int:
         print(f"ingest / (sha256sum + bare probe):  {median(both):.2f}")
         print(f"ingest's parts (medians): probe {middle_part(results, 'probe'):.2f} s, "
               f"copy+sha256 {middle_part(results, 'copy_sha256'):.2f} s, stills {middle_part(results, 'stills'):.2f} s")
-        print(f"peak memory, ingest - bare probe:   {middle('ingest', 'peak_mib') - middle('probe', 'peak_mib'):+.1f} MiB "
+        print(f"peak memory, ingest - bare probe:   "
+              f"{middle('ingest', 'peak_mib') - middle('probe', 'peak_mib'):+.1f} MiB "
               f"(ingest {middle('ingest', 'peak_mib'):.1f}, probe {middle('probe', 'peak_mib'):.1f}, "
               f"sha256sum {middle('sha256sum', 'peak_mib'):.1f})")
         print(f"memory growth during ingest:        {middle('ingest', 'growth_mib'):.1f} MiB "

@@ -263,7 +263,8 @@ def mail_as_caused(received: Counter, ledger: Ledger):
     """Each address got the mails its answered steps caused, and no more than its unanswered ones could add."""
     keys = received.keys() | ledger.expected_mail.keys()
     wrong = [key for key in keys
-             if not ledger.expected_mail[key] <= received[key] <= ledger.expected_mail[key] + ledger.uncertain_mail[key]]
+             if not (ledger.expected_mail[key] <= received[key]
+                     <= ledger.expected_mail[key] + ledger.uncertain_mail[key])]
     detail = (f"{sum(received.values())} mails to {len({address for address, _ in received})} addresses; "
               f"{sum(ledger.uncertain_mail.values())} steps unanswered when the run stopped")
     if wrong:

@@ -178,7 +178,8 @@ class Person(FastHttpUser):
             raise self.give_up()
         if random.random() < 0.5:
             token = self.form_token("/welcome", "welcome")
-            self.post_expecting_mail("/newsletter/subscribe", "subscribe", NEWSLETTER_WELCOME, data={"csrf_token": token})
+            self.post_expecting_mail("/newsletter/subscribe", "subscribe", NEWSLETTER_WELCOME,
+                                     data={"csrf_token": token})
 
     def log_in(self):
         token = self.form_token("/login", "log in (form)")

@@ -31,15 +31,19 @@ LIMITS = (
     Limit("CODE_MAX_WRONG_TRIES", 5, "wrong tries that kill a code"),
     Limit("CODE_SENDS_PER_ADDRESS_PER_HOUR", 5, "codes (or notices) one address gets in an hour"),
     Limit("CODE_SENDS_PER_ADDRESS_PER_DAY", 10, "codes (or notices) one address gets in a day"),
-    Limit("CODE_WRONG_TRIES_PER_ADDRESS_PER_DAY", 20, "wrong codes entered for one address in a day, over all its codes"),
+    Limit("CODE_WRONG_TRIES_PER_ADDRESS_PER_DAY", 20,
+          "wrong codes entered for one address in a day, over all its codes"),
     Limit("CODE_SENDS_PER_IP_PER_HOUR", 30, "code mails one client network may cause in an hour"),
     Limit("LOGIN_MAX_FAILURES", 10, "failed log-ins (and current-password checks) for one address before it locks"),
     Limit("LOGIN_FAILURE_WINDOW", 15 * MINUTE, "seconds in which those failures count"),
     Limit("LOGIN_LOCKOUT", 15 * MINUTE, "seconds an address stays locked (a reset by code still works)"),
-    Limit("SECOND_FACTOR_MAX_FAILURES", 5, "wrong second-factor codes for one admin before the account locks (for LOGIN_LOCKOUT)"),
-    Limit("SECOND_FACTOR_STEP_LIFETIME", 10 * MINUTE, "seconds an admin has after the password to enter the second factor"),
+    Limit("SECOND_FACTOR_MAX_FAILURES", 5,
+          "wrong second-factor codes for one admin before the account locks (for LOGIN_LOCKOUT)"),
+    Limit("SECOND_FACTOR_STEP_LIFETIME", 10 * MINUTE,
+          "seconds an admin has after the password to enter the second factor"),
     Limit("LOGIN_RATE_LIMIT", "300 per hour", "failed log-ins per client network (Flask-Limiter)"),
-    Limit("FORM_RATE_LIMIT", "120 per hour", "posts per client network to all other account forms together (Flask-Limiter)"),
+    Limit("FORM_RATE_LIMIT", "120 per hour",
+          "posts per client network to all other account forms together (Flask-Limiter)"),
 )
 
 

@@ -227,7 +227,8 @@ def test_log_in_and_reset_dialog_states_are_accessible(browser, live_server, app
         assert_accessible(page, "log-in dialog, empty")
         fill_log_in(dialog, password="Not-the-password-1")
         click(dialog.get_by_role("button", name="Log in", exact=True))
-        expect(dialog.get_by_label("Password", exact=True)).to_have_accessible_description("The email or password is not right.")
+        expect(dialog.get_by_label("Password", exact=True)).to_have_accessible_description(
+            "The email or password is not right.")
         assert_accessible(page, "log-in dialog, with an error")
         for _attempt in range(2):  # each answer in place before the next try
             fill_log_in(dialog, password="Not-the-password-1")

@@ -194,7 +194,8 @@ def test_a_copy_of_the_database_beside_another_key_file_gives_no_second_factor_a
     visitor.post("/login/second-factor/set-up", {"code": pyotp.TOTP(key).at(clock())})
     copy = tmp_path / "copy"
     copy.mkdir()
-    with sqlite3.connect(folder_of(app) / "portal.sqlite3") as source, sqlite3.connect(copy / "portal.sqlite3") as target:
+    with (sqlite3.connect(folder_of(app) / "portal.sqlite3") as source,
+          sqlite3.connect(copy / "portal.sqlite3") as target):
         source.backup(target)
     with running_portal(copy, inbox, clock) as elsewhere:
         assert elsewhere.config["TOTP_ENCRYPTION_KEY"] != app.config["TOTP_ENCRYPTION_KEY"]
@@ -211,7 +212,8 @@ def test_a_new_key_with_the_old_one_as_fallback_keeps_admins_in_and_the_command_
     key = key_on_the_set_up_page(visitor)
     visitor.post("/login/second-factor/set-up", {"code": pyotp.TOTP(key).at(clock())})
     old, new = app.config["TOTP_ENCRYPTION_KEY"], Fernet.generate_key().decode()
-    with running_portal(folder_of(app), inbox, clock, TOTP_ENCRYPTION_KEY=new, TOTP_ENCRYPTION_KEY_FALLBACKS=[old]) as rotated:
+    with running_portal(folder_of(app), inbox, clock,
+                        TOTP_ENCRYPTION_KEY=new, TOTP_ENCRYPTION_KEY_FALLBACKS=[old]) as rotated:
         assert signs_in_with_a_code(rotated, key, clock)
         result = rotated.test_cli_runner().invoke(args=["users", "reencrypt-2fa-keys"])
         assert result.exit_code == 0 and "1 admin's TOTP key" in result.output

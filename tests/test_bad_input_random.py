@@ -328,11 +328,12 @@ def get_paths(app, people, add_video, tmp_path):
         still_id = db.session.get(Video, video_id).stills[0].id
     unsubscribe = next(path for path in people if path.startswith("/newsletter/unsubscribe/"))
     disable = next(path for path in people if path.endswith("/disable"))
-    return [disable, "/admin/recovery-codes", "/", "/_header", "/register", "/login", "/reset", "/verify", "/reset/code", "/reset/password",
+    return [disable, "/admin/recovery-codes", "/", "/_header", "/register", "/login", "/reset", "/verify",
+            "/reset/code", "/reset/password",
             "/reset/done", "/welcome", "/account/", "/account/password", "/account/details", "/account/email",
             "/account/email/code", "/account/downloads", "/account/export", "/account/delete", f"/videos/{video_id}",
-            f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js", "/healthz",
-            f"/stills/{still_id}", f"/videos/{video_id}/preview", f"/videos/{video_id}/captions.vtt",
+            f"/videos/{video_id}/poster", f"/files/{file_id}", "/d/not-a-link", unsubscribe, "/static/app.js",
+            "/healthz", f"/stills/{still_id}", f"/videos/{video_id}/preview", f"/videos/{video_id}/captions.vtt",
             f"/videos/{video_id}/links.txt", f"/videos/{video_id}/SHA256SUMS", "/links.txt", "/SHA256SUMS",
             "/d/not-a-link/file.mp4",
             "/login/second-factor", "/login/second-factor/set-up", "/admin", "/admin/most-downloaded.csv",

@@ -497,7 +497,8 @@ def test_a_visitor_s_download_opens_the_log_in_dialog_and_then_offers_the_files(
     expect(download).to_have_attribute("href", f"/files/{file_id}")
 
 
-def test_enter_in_the_search_box_adds_no_second_history_entry_and_back_shows_the_earlier_results(page_and_watch, add_video):
+def test_enter_in_the_search_box_adds_no_second_history_entry_and_back_shows_the_earlier_results(
+        page_and_watch, add_video):
     from datetime import date
 
     page, watch = page_and_watch
@@ -523,7 +524,8 @@ def test_enter_in_the_search_box_adds_no_second_history_entry_and_back_shows_the
     assert still_the_same_page(page)
 
 
-def test_my_account_at_320_pixels_wraps_a_long_address_and_name_instead_of_scrolling_sideways(browser, live_server, app):
+def test_my_account_at_320_pixels_wraps_a_long_address_and_name_instead_of_scrolling_sideways(
+        browser, live_server, app):
     address = "augusta.ada.king-noel.countess.of.lovelace@analytical-engines.example"
     name = "Augusta-Ada-King-Noel-Countess-of-Lovelace-née-Byron-of-London"
     assert len(address) >= 60 and len(name) >= 60

@@ -122,8 +122,10 @@ def test_the_video_page_shows_everything_about_the_video(app, add_video):
     for text in ("Speech in Lisbon", "3 June 2025", "Lisbon", "1:02:03", "A keynote.", "maritime",
                  "The sea connects us.", "Terms of use"):
         assert text in html, text
-    assert re.search(r"Download</span> HD 1080p MP4 \(1\.2 MB\)</a>\s*<p [^>]*>H\.264 · 32 × 18 · 25 fps · \d+ kbit/s · no sound</p>", html)
-    assert re.search(r"Download</span> SD 540p \(300\.0 kB\)</a>\s*<p [^>]*>H\.264 · 32 × 18 · 25 fps · \d+ kbit/s · MP4 · no sound</p>", html)
+    assert re.search(r"Download</span> HD 1080p MP4 \(1\.2 MB\)</a>\s*"
+                     r"<p [^>]*>H\.264 · 32 × 18 · 25 fps · \d+ kbit/s · no sound</p>", html)
+    assert re.search(r"Download</span> SD 540p \(300\.0 kB\)</a>\s*"
+                     r"<p [^>]*>H\.264 · 32 × 18 · 25 fps · \d+ kbit/s · MP4 · no sound</p>", html)
 
 
 def test_a_visitor_s_download_control_opens_the_log_in_dialog(app, add_video):
@@ -221,7 +223,8 @@ def test_who_is_logged_in_is_one_select_and_last_seen_is_written_every_few_minut
 
 
 def test_a_cached_visitor_page_carries_each_visitor_s_own_csrf_token(app, library):
-    """The header's language switch is a form: a page kept for all visitors must not hand one visitor's token to the next."""
+    """The header's language switch is a form: a page kept for all visitors must not hand one visitor's token
+    to the next."""
     def token_in(page):
         return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 

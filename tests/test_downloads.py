@@ -97,7 +97,8 @@ def test_a_download_is_recorded_with_who_which_file_and_what_part(app, verified,
     video_id, [file_id] = add_video(sizes=(5000,))
     verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=0-99"})
     [record] = downloads(app)
-    assert (record.status, record.byte_range, record.video_id, record.rendition_id) == (206, "bytes=0-99", video_id, file_id)
+    assert (record.status, record.byte_range, record.video_id, record.rendition_id) == (
+        206, "bytes=0-99", video_id, file_id)
     assert record.user_id
 
 

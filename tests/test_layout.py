@@ -38,7 +38,8 @@ def imports_of(path: Path):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "portal":
             for alias in node.names:
                 named = f"{node.module}.{alias.name}"
-                is_module = (ROOT / f"{named.replace('.', '/')}.py").exists() or (ROOT / named.replace(".", "/")).is_dir()
+                is_module = ((ROOT / f"{named.replace('.', '/')}.py").exists()
+                             or (ROOT / named.replace(".", "/")).is_dir())
                 yield named if is_module else node.module
         elif isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names if alias.name.split(".")[0] == "portal")

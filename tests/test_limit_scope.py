@@ -10,7 +10,8 @@ from conftest import running_portal
 
 
 def test_every_limit_the_portal_declares_counts_posts_only(app):
-    """Reads skip the limiter (Flask-Limiter's request filter, `limits.no_limit_applies`): a limit on a read would silently never count."""
+    """Reads skip the limiter (Flask-Limiter's request filter, `limits.no_limit_applies`): a limit on a read
+    would silently never count."""
     declared = []
     with app.app_context():  # a limit's amount is read from the settings
         for endpoint, view in app.view_functions.items():

@@ -112,7 +112,8 @@ def test_an_interrupted_send_resumed_sends_nobody_twice(app, tmp_path, deliver, 
     monkeypatch.setattr(mailout.outbox, "enqueue", real)
     again = runner.invoke(args=["newsletter", "send", "--subject", "S", "--text", str(text)])
     assert "queued 150 mail(s)" in again.output, again.output
-    assert "queued 0 mail(s)" in runner.invoke(args=["newsletter", "send", "--subject", "S", "--text", str(text)]).output
+    assert "queued 0 mail(s)" in runner.invoke(
+        args=["newsletter", "send", "--subject", "S", "--text", str(text)]).output
     recipients = [m["To"] for m in deliver().messages]
     assert len(recipients) == len(set(recipients)) == 250
 

@@ -1,4 +1,5 @@
-"""deploy/nginx.conf, run by a real nginx in front of the portal: TLS, downloads by X-Accel-Redirect, logs without links."""
+"""deploy/nginx.conf, run by a real nginx in front of the portal: TLS, downloads by X-Accel-Redirect,
+logs without links."""
 import logging
 import os
 import shutil
@@ -214,7 +215,8 @@ def test_plain_http_is_sent_to_https(behind_nginx):
     with pytest.raises(urllib.error.HTTPError) as answer:
         opener.open(request, timeout=10)
     assert answer.value.code == 301
-    assert answer.value.headers["Location"].startswith("https://") and answer.value.headers["Location"].endswith("/videos?q=x")
+    assert (answer.value.headers["Location"].startswith("https://")
+            and answer.value.headers["Location"].endswith("/videos?q=x"))
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

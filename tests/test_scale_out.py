@@ -258,7 +258,8 @@ def test_full_text_search_runs_on_postgresql(hosts, tmp_path):
     source = tmp_path / "clip.mp4"
     source.write_bytes(video_bytes(5000))
     with app.app_context():
-        library.add_video(library.NewVideo(title="Infrastructure briefing", files=[source], recorded_on=date(2020, 1, 1)))
+        library.add_video(library.NewVideo(title="Infrastructure briefing", files=[source],
+                                           recorded_on=date(2020, 1, 1)))
         library.add_video(library.NewVideo(title="Speech on cables", files=[source], recorded_on=date(2026, 1, 1),
                                            transcript="We protect undersea infrastructure together."))
         library.add_video(library.NewVideo(title="Unrelated b-roll", files=[source], tags=["maritime"]))

@@ -166,5 +166,6 @@ def test_titles_and_transcripts_are_escaped(app, add_video):
 def test_a_newsletter_subject_is_one_line(app, tmp_path):
     text = tmp_path / "t.txt"
     text.write_text("x")
-    result = app.test_cli_runner().invoke(args=["newsletter", "send", "--subject", "Hi\nBcc: x@evil", "--text", str(text)])
+    result = app.test_cli_runner().invoke(
+        args=["newsletter", "send", "--subject", "Hi\nBcc: x@evil", "--text", str(text)])
     assert result.exit_code != 0 and "one line" in result.output

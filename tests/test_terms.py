@@ -126,7 +126,8 @@ def test_accepting_goes_only_to_a_local_next(app, verified_before_terms):
     assert "evil" not in response.headers["Location"]
 
 
-def test_a_personal_link_answers_403_until_the_terms_are_accepted_on_the_site(app, verified_before_terms, add_video, clock):
+def test_a_personal_link_answers_403_until_the_terms_are_accepted_on_the_site(
+        app, verified_before_terms, add_video, clock):
     _, [file_id] = add_video()
     accept(verified_before_terms, f"/files/{file_id}")
     with app.test_request_context():

@@ -153,6 +153,7 @@ def reencrypt_totp_keys_command():
         count = users.reencrypt_totp_keys(audit.COMMAND_LINE)
     except InvalidToken as error:
         raise click.ClickException("a stored TOTP key opens with none of TOTP_ENCRYPTION_KEY and its fallbacks; "
-                                   "nothing was changed (add the key it was encrypted with to the fallbacks)") from error
+                                   "nothing was changed (add the key it was encrypted with to the fallbacks)"
+                                   ) from error
     click.echo(f"{count} admin's TOTP key(s) encrypted with the current key; older keys can go from "
                "TOTP_ENCRYPTION_KEY_FALLBACKS.")

@@ -52,14 +52,17 @@ def state_of(user: User) -> list[tuple[str, str]]:
         (_("Email"), user.email), (_("Name"), user.full_name), (_("Organisation"), user.organisation or "-"),
         (_("Role"), user.role), (_("Created"), _date(user.created_at)), (_("Verified"), _date(user.verified_at)),
         (_("Disabled"), _date(user.disabled_at)),
-        (_("Newsletter"), _("since %(date)s", date=_date(user.newsletter_subscribed_at)) if user.is_subscribed else _("no")),
-        (_("Second factor"), _("set up") if factor and factor.confirmed_at else (_("being set up") if factor else _("none"))),
+        (_("Newsletter"),
+         _("since %(date)s", date=_date(user.newsletter_subscribed_at)) if user.is_subscribed else _("no")),
+        (_("Second factor"),
+         _("set up") if factor and factor.confirmed_at else (_("being set up") if factor else _("none"))),
         (_("Recovery codes left"), str(second_factor.recovery_codes_left(user)) if factor else "-"),
         (_("Sessions"), str(count(select(LoginSession.id).where(LoginSession.user_id == user.id)))),
         (_("Downloads"), str(count(select(Download.id).where(Download.user_id == user.id)))),
         (_("Code sends counted"), str(count(select(CodeSend.id).where(CodeSend.address == user.email)))),
         (_("Failed tries counted"), ", ".join(
-            f"{lock.kind} {lock.count}" + (_(" (locked until %(date)s)", date=_date(lock.locked_until)) if _is_locked(lock) else "")
+            f"{lock.kind} {lock.count}"
+            + (_(" (locked until %(date)s)", date=_date(lock.locked_until)) if _is_locked(lock) else "")
             for lock in locks) or _("none")),
     ]
 

@@ -24,7 +24,8 @@ DEMO_VIDEOS = [
         "place": "Brussels",
         "recorded": date(2026, 10, 14),
         "tags": ["press conference", "speech"],
-        "description": "The Secretary General opens the autumn press conference with remarks on the alliance's priorities.",
+        "description": "The Secretary General opens the autumn press conference "
+        "with remarks on the alliance's priorities.",
         "transcript": "As delivered. Good morning. Today we meet at a moment of great change. "
         "Our priorities are clear: deterrence, resilience and partnership.",
         "captions": "WEBVTT\n\n00:00.000 --> 00:01.500\n<v Secretary General>Good morning.\n\n"

@@ -9,7 +9,8 @@ from portal.web.forms import PortalForm
 
 
 class AcceptTermsForm(PortalForm):
-    stated_use = RadioField(_l("What will you use the files for?"), choices=[SelectChoice(value, label) for value, label in terms.STATED_USES],
+    stated_use = RadioField(_l("What will you use the files for?"),
+                            choices=[SelectChoice(value, label) for value, label in terms.STATED_USES],
                             validators=[InputRequired(_l("Choose what you will use the files for."))])
 
     def __init__(self, *args, **kwargs):

@@ -21,7 +21,8 @@ from portal.web.navigation import safe_next
 DEFAULT = "en"
 # English, and every language with a compiled catalogue (`portal translations compile`).
 SUPPORTED = (DEFAULT, *sorted(path.parent.parent.name
-                              for path in (Path(__file__).parents[1] / "translations").glob("*/LC_MESSAGES/messages.mo")))
+                              for path in (Path(__file__).parents[1] / "translations")
+                              .glob("*/LC_MESSAGES/messages.mo")))
 COOKIE = "language"
 # What a page's language depends on besides its address (`security.add_security_headers` sends it).
 VARY = ("Accept-Language", "Cookie")
