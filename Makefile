@@ -21,6 +21,7 @@ run: $(STAMP)
 		--access-logfile - wsgi:app
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PYTHON) -m pytest -n 2 --dist worksteal --durations=15
 
 screenshots: $(STAMP)
