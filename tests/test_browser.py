@@ -616,15 +616,14 @@ def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, p
 
 
 def test_without_javascript_send_new_code_works_once_the_time_has_passed(app, page_without_js, inbox):
-    app.config["CODE_RESEND_COOLDOWN"] = 1
     page = page_without_js
     page.goto("/register")
     fill_registration(page)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(at("/verify"))
-    expect(page.get_by_text("You can ask for a new code in 1 second.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"You can ask for a new code in \d+ seconds?\."))).to_be_visible()
     wait_for_code(inbox, ADA)
-    let_time_pass(app, 1)  # the cooldown
+    let_time_pass(app, app.config["CODE_RESEND_COOLDOWN"])  # the portal's clock, not a real wait
     page.get_by_role("button", name="Send new code").click()
 
     page.wait_for_url(at("/verify"))  # post/redirect/get: a reload posts nothing
