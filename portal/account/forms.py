@@ -1,13 +1,18 @@
 """The forms of My account; their fields are the account dialogs' own."""
 from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from portal.auth.forms import (
     current_password_field,
     email_field,
     full_name_field,
     new_password_fields,
+    no_control_characters,
     organisation_field,
+    strip,
 )
+from portal.auth.passkeys import LONGEST_NAME
 from portal.web.forms import PortalForm
 
 
@@ -28,3 +33,11 @@ class ChangeEmailForm(PortalForm):
 
 class DeleteAccountForm(PortalForm):
     password = current_password_field(_l("Password"))
+
+
+class PasskeyNameForm(PortalForm):
+    name = StringField(_l("Name"), filters=[strip], validators=[
+        DataRequired(_l("Enter a name for the passkey.")),
+        Length(max=LONGEST_NAME, message=_l("Use at most %(max)d characters.", max=LONGEST_NAME)),
+        no_control_characters,
+    ])

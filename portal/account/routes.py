@@ -7,15 +7,16 @@ from flask_login import current_user
 
 from portal.account import notices, profile
 from portal.account.flows import CHANGE_EMAIL
-from portal.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm
+from portal.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm, PasskeyNameForm
 from portal.account.notices import tell
-from portal.auth import accounts, sessions
+from portal.auth import accounts, passkeys, sessions
 from portal.auth.forms import ButtonForm
 from portal.auth.sessions import members_only
 from portal.auth.steps import code_step, resend_code
 from portal.clock import now
 from portal.extensions import account_forms
 from portal.newsletter import subscriptions
+from portal.web import json_steps
 from portal.web.htmx import advance, finish, render, render_form
 from portal.web.navigation import number_in_query
 
@@ -30,6 +31,7 @@ def overview():
     return render("account/_overview.html", form=ButtonForm(), notice=notices.pop(),
                   downloads=downloads, download_pages=pages, logins=profile.login_sessions(user),
                   this_login=sessions.current_login_id(), browser_name=profile.browser_name,
+                  passkeys=passkeys.of_account(user),
                   title=_("My account"))
 
 
@@ -121,6 +123,53 @@ def end_session(login_id: int):
 def end_other_sessions():
     sessions.end_others(current_user)
     tell(_("Every other browser was logged out."))
+    return advance(url_for("account.overview"))
+
+
+@blueprint.post("/passkeys/options")
+@members_only
+@account_forms
+def passkey_options():
+    if not passkeys.are_offered():
+        abort(404)
+    return json_steps.options(passkeys.registration_options(current_user))
+
+
+@blueprint.post("/passkeys")
+@members_only
+@account_forms
+def add_passkey():
+    """The browser made a passkey: keep it, named after the browser and system it was made on."""
+    if not passkeys.are_offered():
+        abort(404)
+    try:
+        passkeys.add(current_user, json_steps.posted_object(), profile.browser_name(request.user_agent.string))
+    except passkeys.Refused as refusal:
+        return json_steps.refused(refusal.message)
+    tell(_("Your passkey was added. You can now sign in with it."))
+    return json_steps.go_to(url_for("account.overview"))
+
+
+@blueprint.route("/passkeys/<id:passkey_id>/name", methods=["GET", "POST"])
+@members_only
+@account_forms
+def rename_passkey(passkey_id: int):
+    passkey = passkeys.find(current_user, passkey_id) or abort(404)
+    form = PasskeyNameForm(obj=passkey)
+    if form.validate_on_submit():
+        passkeys.rename(passkey, form.name.data)
+        tell(_("The passkey was renamed."))
+        return advance(url_for("account.overview"))
+    return render_form("account/_passkey_name.html", form, passkey=passkey, title=_("Rename passkey"))
+
+
+@blueprint.post("/passkeys/<id:passkey_id>/remove")
+@members_only
+@account_forms
+def remove_passkey(passkey_id: int):
+    """Allowed for the last passkey too: the password always stays."""
+    passkeys.remove(passkeys.find(current_user, passkey_id) or abort(404))
+    tell(_("The passkey was removed. It can no longer sign in to your account."))
     return advance(url_for("account.overview"))
 
 

@@ -1,14 +1,15 @@
 """One small view per step of the account dialogs: form, one call, render."""
-from flask import Blueprint, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
-from portal.auth import accounts, passwords, second_factor, sessions
+from portal.auth import accounts, passkeys, passwords, second_factor, sessions
 from portal.auth.flows import AUTH_CHANGED, RESET_PASSWORD, VERIFY_EMAIL, reset_done, user_allowed_to_reset
 from portal.auth.forms import ButtonForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
 from portal.auth.sessions import members_only
 from portal.auth.steps import code_step, resend_code
 from portal.extensions import account_forms, limiter
 from portal.limits import login_limit
+from portal.web import json_steps
 from portal.web.htmx import advance, finish, render, render_form
 from portal.web.navigation import next_page, pop_next_page, remember_next
 
@@ -18,6 +19,11 @@ blueprint.add_app_template_global(passwords.HINT, "password_hint")
 
 def failed(response) -> bool:
     return response.status_code == 422
+
+
+# Password and passkey log-ins share one per-client limit: a passkey is no way around it.
+login_tries = limiter.shared_limit(login_limit, scope="login", methods=["POST"], deduct_when=failed)
+blueprint.add_app_template_global(passkeys.are_offered, "passkeys_offered")
 
 
 @blueprint.before_request
@@ -69,7 +75,7 @@ def welcome():
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], deduct_when=failed)
+@login_tries
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -81,6 +87,30 @@ def login():
             return finish(pop_next_page(), trigger=AUTH_CHANGED)
         form.password.errors.append(refusal)
     return render_form("auth/_login.html", form, title=_("Log in"), waiting=VERIFY_EMAIL.resume())
+
+
+@blueprint.post("/login/passkey/options")
+@account_forms
+def passkey_sign_in_options():
+    if not passkeys.are_offered():
+        abort(404)
+    return json_steps.options(passkeys.sign_in_options())
+
+
+@blueprint.post("/login/passkey")
+@login_tries
+def passkey_sign_in():
+    """The admins' second factor is asked for after a passkey too: a passkey stands for the password only."""
+    if not passkeys.are_offered():
+        abort(404)
+    try:
+        user = passkeys.authenticate(json_steps.posted_object())
+    except passkeys.Refused as refusal:
+        return json_steps.refused(refusal.message)
+    if second_factor.is_required(user):
+        return json_steps.go_to(second_factor.begin(user))
+    sessions.start(user)
+    return json_steps.go_to(pop_next_page())
 
 
 @blueprint.post("/logout")

@@ -7,7 +7,7 @@ process's background worker runs `forget_stale` every
 `HOUSEKEEPING_INTERVAL` seconds; deleting twice is harmless, so several
 workers need no coordination.
 """
-from portal.auth import address_limits, codes, sessions
+from portal.auth import address_limits, codes, passkeys, sessions
 from portal.extensions import db
 from portal.media import serving
 
@@ -17,6 +17,7 @@ STALE_RECORDS = {
     "try counters": address_limits.forget_stale_tries,
     "codes": codes.forget_stale,
     "login sessions": sessions.forget_stale,
+    "passkey challenges": passkeys.forget_stale,
     "download windows": serving.forget_stale,
 }
 
