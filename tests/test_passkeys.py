@@ -1,0 +1,268 @@
+"""The passkey rules that need no browser, with a WebAuthn authenticator written in Python
+(`soft_authenticator`); the browser tests drive Chromium's virtual one."""
+import json
+
+import pytest
+from sqlalchemy import select
+
+from portal.auth.models import Passkey
+from portal.extensions import db
+
+from conftest import STRONG_PASSWORD, Visitor, create_account
+from soft_authenticator import SoftAuthenticator
+
+NOT_ACCEPTED = "That passkey was not accepted. Log in with your email and password, or try another passkey."
+TOO_LATE = "That took too long, or the request was already used. Please try again."
+LOCKED = "Too many failed log-ins for this address"
+
+
+class PasskeyVisitor(Visitor):
+    """A visitor whose script posts JSON with the page's CSRF token, as passkeys.js does."""
+
+    def post_json(self, url, body):
+        token = self.csrf_token("/login")
+        return self.client.post(url, data=body if isinstance(body, str) else json.dumps(body),
+                                headers={"X-CSRFToken": token, "Content-Type": "application/json"})
+
+    def options(self, url):
+        response = self.post_json(url, {})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    def add_passkey(self, authenticator):
+        answer = authenticator.create(self.options("/account/passkeys/options"))
+        return self.post_json("/account/passkeys", answer)
+
+    def sign_in(self, authenticator, **how):
+        return self.post_json("/login/passkey", authenticator.get(self.options("/login/passkey/options"), **how))
+
+    def log_out(self):
+        return self.post("/logout", form_url="/")
+
+
+@pytest.fixture
+def ada(app):
+    create_account(app)
+    visitor = PasskeyVisitor(app.test_client(), htmx=False)
+    visitor.login()
+    return visitor
+
+
+def with_passkey(ada, authenticator):
+    assert ada.add_passkey(authenticator).get_json() == {"location": "/account/"}
+    ada.log_out()
+    return ada
+
+
+def passkeys_in(app) -> list[Passkey]:
+    with app.app_context():
+        return list(db.session.scalars(select(Passkey)))
+
+
+def test_a_passkey_added_on_my_account_signs_in_without_an_address(app, ada):
+    with_passkey(ada, authenticator := SoftAuthenticator())
+
+    signed_in = ada.sign_in(authenticator)
+
+    assert signed_in.get_json() == {"location": "/"}
+    assert "ada@example.org" in ada.client.get("/account/").get_data(as_text=True)
+    [passkey] = passkeys_in(app)
+    assert (passkey.name, passkey.transports, passkey.sign_count) == ("A browser", "internal", 1)
+    assert passkey.last_used_at is not None
+
+
+def test_my_account_lists_the_passkey_with_its_name_and_when_it_was_added(app, ada):
+    ada.add_passkey(SoftAuthenticator())
+
+    page = ada.get("/account/").get_data(as_text=True)
+
+    for shown in ("Passkeys", "A browser", "added 24 November 2026, 12:00 UTC", "never used yet"):
+        assert shown in page
+
+
+def test_a_synced_passkey_whose_counter_stays_at_zero_keeps_signing_in(app, ada):
+    with_passkey(ada, synced := SoftAuthenticator(counter=None))
+
+    for _ in range(2):
+        assert ada.sign_in(synced).status_code == 200
+        ada.log_out()
+    [passkey] = passkeys_in(app)
+    assert (passkey.sign_count, passkey.is_backup_eligible, passkey.is_backed_up) == (0, True, True)
+
+
+def test_a_counter_that_goes_back_is_refused_as_a_cloned_authenticator(app, ada):
+    with_passkey(ada, authenticator := SoftAuthenticator(counter=5))
+    assert ada.sign_in(authenticator).status_code == 200
+    ada.log_out()
+    authenticator.counter = 2
+
+    refused = ada.sign_in(authenticator)
+
+    assert (refused.status_code, refused.get_json()) == (422, {"error": NOT_ACCEPTED})
+
+
+def test_an_answer_without_user_verification_is_refused(app, ada):
+    with_passkey(ada, authenticator := SoftAuthenticator())
+
+    refused = ada.sign_in(authenticator, verified=False)
+
+    assert (refused.status_code, refused.get_json()) == (422, {"error": NOT_ACCEPTED})
+
+
+def test_an_answer_made_for_another_origin_is_refused(app, ada):
+    with_passkey(ada, authenticator := SoftAuthenticator())
+    authenticator.origin = "http://localhost.evil.example"
+
+    assert ada.sign_in(authenticator).get_json() == {"error": NOT_ACCEPTED}
+
+
+def test_an_unknown_passkey_gets_the_same_answer_as_a_wrong_one(app, ada):
+    with_passkey(ada, authenticator := SoftAuthenticator())
+    stranger = SoftAuthenticator()
+
+    unknown, wrong = ada.sign_in(stranger), ada.sign_in(authenticator, verified=False)
+
+    assert (unknown.status_code, unknown.get_json()) == (wrong.status_code, wrong.get_json())
+
+
+def test_an_answer_is_good_once(app, ada):
+    with_passkey(ada, authenticator := SoftAuthenticator(counter=None))
+    answer = authenticator.get(ada.options("/login/passkey/options"))
+    assert ada.post_json("/login/passkey", answer).status_code == 200
+    ada.log_out()
+
+    again = ada.post_json("/login/passkey", answer)
+
+    assert (again.status_code, again.get_json()) == (422, {"error": TOO_LATE})
+
+
+def test_a_challenge_dies_after_five_minutes(app, ada, clock):
+    with_passkey(ada, authenticator := SoftAuthenticator())
+    answer = authenticator.get(ada.options("/login/passkey/options"))
+    clock.advance(5 * 60)
+
+    assert ada.post_json("/login/passkey", answer).get_json() == {"error": TOO_LATE}
+
+
+def test_a_sign_in_challenge_does_not_add_a_passkey(app, ada):
+    authenticator = SoftAuthenticator()
+    options = ada.options("/login/passkey/options")
+    answer = authenticator.create({**ada.options("/account/passkeys/options"), "challenge": options["challenge"]})
+
+    assert ada.post_json("/account/passkeys", answer).status_code == 422
+    assert passkeys_in(app) == []
+
+
+def test_adding_asks_for_a_discoverable_user_verified_passkey_not_already_added(app, ada):
+    ada.add_passkey(first := SoftAuthenticator())
+
+    options = ada.options("/account/passkeys/options")
+
+    assert options["rp"]["id"] == "localhost"
+    assert options["authenticatorSelection"]["residentKey"] == "required"
+    assert options["authenticatorSelection"]["userVerification"] == "required"
+    assert [credential["id"] for credential in options["excludeCredentials"]] == [first.id]
+    assert "ada@example.org" not in options["user"]["id"]
+
+
+def test_the_same_passkey_is_not_added_twice(app, ada):
+    ada.add_passkey(authenticator := SoftAuthenticator())
+
+    again = ada.add_passkey(authenticator)
+
+    assert again.get_json() == {"error": "That passkey is already added."}
+    assert len(passkeys_in(app)) == 1
+
+
+def test_failed_passkey_answers_lock_the_address_like_wrong_passwords(app, ada):
+    with_passkey(ada, authenticator := SoftAuthenticator())
+    app.config["LOGIN_MAX_FAILURES"] = 2
+    for _ in range(2):
+        ada.sign_in(authenticator, verified=False)
+
+    password = ada.login()
+    passkey = ada.sign_in(authenticator)
+
+    assert LOCKED in password.get_data(as_text=True)
+    assert LOCKED in passkey.get_json()["error"]
+
+
+def test_passkey_and_password_log_ins_share_the_per_client_limit(app, ada):
+    with_passkey(ada, authenticator := SoftAuthenticator())
+    app.config["LOGIN_RATE_LIMIT"] = "2 per hour"
+    for _ in range(2):
+        assert ada.sign_in(authenticator, verified=False).status_code == 422
+
+    assert ada.post("/login", {"email": "ada@example.org", "password": STRONG_PASSWORD}).status_code == 429
+
+
+def test_a_passkey_of_a_disabled_account_is_refused(app, ada):
+    from portal.admin import users
+    from portal.models import User
+
+    with_passkey(ada, authenticator := SoftAuthenticator())
+    with app.app_context():
+        users.disable(db.session.scalar(select(User)), "admin@example.org")
+
+    assert ada.sign_in(authenticator).get_json() == {"error": NOT_ACCEPTED}
+
+
+def test_a_passkey_is_renamed_and_removed_by_its_owner_only(app, ada):
+    ada.add_passkey(SoftAuthenticator())
+    [passkey] = passkeys_in(app)
+    create_account(app, "bob@example.org")
+    bob = PasskeyVisitor(app.test_client(), htmx=False)
+    bob.login("bob@example.org")
+
+    assert bob.client.get(f"/account/passkeys/{passkey.id}/name").status_code == 404
+    assert bob.post(f"/account/passkeys/{passkey.id}/remove", form_url="/account/").status_code == 404
+    renamed = ada.post(f"/account/passkeys/{passkey.id}/name", {"name": "  Work laptop "})
+    assert "The passkey was renamed." in renamed.get_data(as_text=True)
+    assert passkeys_in(app)[0].name == "Work laptop"
+    removed = ada.post(f"/account/passkeys/{passkey.id}/remove", form_url="/account/")
+    assert "The passkey was removed." in removed.get_data(as_text=True)
+    assert passkeys_in(app) == []
+
+
+def test_a_name_too_long_or_empty_is_refused_with_a_reason(app, ada):
+    ada.add_passkey(SoftAuthenticator())
+    [passkey] = passkeys_in(app)
+
+    too_long = ada.post(f"/account/passkeys/{passkey.id}/name", {"name": "x" * 101})
+    empty = ada.post(f"/account/passkeys/{passkey.id}/name", {"name": " "})
+
+    assert too_long.status_code == 422 and "Use at most 100 characters." in too_long.get_data(as_text=True)
+    assert empty.status_code == 422 and "Enter a name for the passkey." in empty.get_data(as_text=True)
+
+
+BAD_BODIES = ["not json", "[]", "5", "null", '{"id": 5}', '{"id": "KNOWN", "response": []}',
+              '{"id": "KNOWN", "rawId": "!!", "type": "public-key", "response": {"clientDataJSON": 5}}',
+              '{"id": "KNOWN", "rawId": "KNOWN", "type": 7, "response": {"clientDataJSON": "e30",'
+              ' "authenticatorData": "", "signature": "", "attestationObject": "oA"}}']
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+@pytest.mark.parametrize("url", ["/login/passkey", "/account/passkeys"])
+def test_a_malformed_answer_gets_a_clear_4xx_never_a_500(app, ada, url, body):
+    ada.add_passkey(authenticator := SoftAuthenticator())
+    ada.options(url + "/options")
+
+    answer = ada.post_json(url, body.replace("KNOWN", authenticator.id))
+
+    assert answer.status_code in (400, 422)
+    assert answer.get_json()["error"]
+
+
+@pytest.mark.parametrize("public_url, offered", [
+    ("http://localhost:8000", True), ("https://portal.example.org", True),
+    ("http://portal.example.org", False), ("http://127.0.0.1:8000", False), ("https://192.0.2.1", False),
+    ("https://[2001:db8::1]", False),
+])
+def test_passkeys_are_offered_only_where_browsers_allow_them(app, public_url, offered):
+    app.config["PUBLIC_URL"] = public_url
+    visitor = PasskeyVisitor(app.test_client(), htmx=False)
+
+    page = visitor.get("/login").get_data(as_text=True)
+
+    assert ("Sign in with a passkey" in page) is offered
+    assert (visitor.post_json("/login/passkey/options", {}).status_code == 200) is offered
