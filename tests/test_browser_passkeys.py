@@ -12,7 +12,7 @@ from portal.admin import users
 from portal.extensions import db
 from portal.models import User
 
-from browser_support import LiveServer, let_time_pass
+from browser_support import LiveServer, assert_accessible, let_time_pass
 from conftest import create_account
 from test_browser import (  # noqa: F401  (fixtures)
     ADA,
@@ -227,3 +227,18 @@ def test_without_javascript_no_passkey_shows_and_the_password_still_logs_in(page
 
     expect(page.get_by_role("heading", name="Passkeys")).to_be_hidden()
     expect(page.get_by_role("button", name="Add a passkey")).to_be_hidden()
+
+
+def test_the_passkey_states_are_accessible(page, ada):
+    add_authenticator(page)
+    add_a_passkey(page)
+    assert_accessible(page, "My account with a passkey")
+    click(page.get_by_role("link", name="Rename"))
+    expect(page.get_by_label("Name", exact=True)).to_be_visible()
+    assert_accessible(page, "Rename passkey")
+    log_out(page)
+
+    visit(page, "/")
+    dialog = open_from_header(page, "Log in", "Log in")
+    expect(dialog.get_by_role("button", name="Sign in with a passkey")).to_be_visible()
+    assert_accessible(page, "Log-in dialog offering a passkey")
