@@ -167,7 +167,7 @@ def test_one_cannot_log_out_someone_else_s_browser(app, verified, new_visitor, d
 EXPORT_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["account", "newsletter", "downloads", "sessions"],
+    "required": ["account", "newsletter", "downloads", "sessions", "passkeys"],
     "properties": {
         "account": {
             "type": "object", "additionalProperties": False,
@@ -195,6 +195,12 @@ EXPORT_SCHEMA = {
             "required": ["browser", "user_agent", "logged_in_at", "last_used_at"],
             "properties": {"browser": {"type": "string"}, "user_agent": {"type": ["string", "null"]},
                            "logged_in_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]}},
+        }},
+        "passkeys": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["name", "added_at", "last_used_at", "synced"],
+            "properties": {"name": {"type": "string"}, "added_at": {"type": "string"},
+                           "last_used_at": {"type": ["string", "null"]}, "synced": {"type": "boolean"}},
         }},
     },
 }

@@ -266,3 +266,13 @@ def test_passkeys_are_offered_only_where_browsers_allow_them(app, public_url, of
 
     assert ("Sign in with a passkey" in page) is offered
     assert (visitor.post_json("/login/passkey/options", {}).status_code == 200) is offered
+
+
+def test_the_export_lists_the_passkeys_and_deleting_the_account_removes_them(app, ada):
+    ada.add_passkey(SoftAuthenticator())
+
+    exported = ada.client.get("/account/export").get_json()
+    ada.post("/account/delete", {"password": STRONG_PASSWORD})
+
+    assert [(passkey["name"], passkey["last_used_at"]) for passkey in exported["passkeys"]] == [("A browser", None)]
+    assert passkeys_in(app) == []

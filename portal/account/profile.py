@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.auth import codes
+from portal.auth import codes, passkeys
 from portal.extensions import db
 from portal.mail import outbox
 from portal.media.models import Download, Rendition, Video
@@ -132,6 +132,12 @@ def export(user: User) -> dict:
             {"browser": browser_name(login.user_agent), "user_agent": login.user_agent,
              "logged_in_at": _moment(login.created_at), "last_used_at": _moment(login.last_seen_at)}
             for login in login_sessions(user)
+        ],
+        # What a passkey is called and when it was used; its key is no part of the person's data.
+        "passkeys": [
+            {"name": passkey.name, "added_at": _moment(passkey.created_at),
+             "last_used_at": _moment(passkey.last_used_at), "synced": passkey.is_backed_up}
+            for passkey in passkeys.of_account(user)
         ],
     }
 
