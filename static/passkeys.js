@@ -82,11 +82,70 @@
     button.closest(".passkeys, .passkey-sign-in").querySelector("[data-passkey-error]").textContent = message;
   }
 
+  // Passkeys work only where the page's host is the relying party the server names (its public
+  // host): opened under another name (an IP address, say), the browser would refuse every request.
+  function passkeysWork() {
+    return Boolean(window.PublicKeyCredential) &&
+      document.body.getAttribute("data-passkey-host") === window.location.hostname;
+  }
+
+  // The request the log-in dialog starts for the browser's autofill, while it waits.
+  var autofill = null;
+
+  // End the waiting autofill request (the browser allows one request at a time); resolves once
+  // its options have come back, so their challenge can't replace a newer one in the session.
+  function stopAutofill() {
+    var stopped = autofill;
+    autofill = null;
+    if (!stopped) {
+      return Promise.resolve();
+    }
+    stopped.controller.abort();
+    return stopped.optionsFetched.catch(function () {});
+  }
+
+  // The address field offers passkeys among its suggestions (`autocomplete="username webauthn"`):
+  // a request with conditional mediation waits for the person to pick one there.
+  function startAutofill(container) {
+    var button = container.querySelector("[data-passkey-sign-in]");
+    if (!button || !passkeysWork() || !PublicKeyCredential.isConditionalMediationAvailable) {
+      return;
+    }
+    PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
+      if (!available || !document.contains(button)) {
+        return;
+      }
+      return stopAutofill().then(function () {
+        var controller = new AbortController();
+        var optionsFetched = post(button.getAttribute("data-options-url"), button);
+        autofill = {controller: controller, optionsFetched: optionsFetched};
+        return optionsFetched.then(function (options) {
+          return navigator.credentials.get({
+            publicKey: requestOptions(options), mediation: "conditional", signal: controller.signal
+          });
+        }).then(function (credential) {
+          autofill = null;
+          return post(button.getAttribute("data-url"), button, credentialJSON(credential));
+        }).then(function (answer) {
+          if (answer.location) {
+            window.location.assign(answer.location);
+          } else {
+            say(button, answer.error || text("response-error"));
+          }
+        });
+      });
+    }).catch(function () {
+      // Aborted, or the browser declined: the password and the button still work.
+    });
+  }
+
   // One ceremony: options from the server, the browser's dialog, the answer to the server.
   function ceremony(button, ask) {
     say(button, "");
     button.disabled = true;
-    post(button.getAttribute("data-options-url"), button).then(function (options) {
+    stopAutofill().then(function () {
+      return post(button.getAttribute("data-options-url"), button);
+    }).then(function (options) {
       if (options.error) {
         throw new Error(options.error);
       }
@@ -122,16 +181,18 @@
   });
 
   function offerPasskeys(container) {
-    if (!window.PublicKeyCredential) {
+    if (!passkeysWork()) {
       return;
     }
     container.querySelectorAll("[data-passkey-script-only][hidden]").forEach(function (element) {
       element.hidden = false;
     });
+    startAutofill(container);
   }
 
   document.addEventListener("htmx:load", function (event) {
     offerPasskeys(event.target);
   });
   offerPasskeys(document);
+  document.getElementById("dialog").addEventListener("close", stopAutofill);
 })();

@@ -56,8 +56,15 @@ def ada(app):
     return create_account(app, ADA)
 
 
-def add_authenticator(page) -> tuple:
-    """A platform authenticator that keeps passkeys and verifies its user (a fingerprint, say)."""
+def add_authenticator(page, autofill=False) -> tuple:
+    """A platform authenticator that keeps passkeys and verifies its user (a fingerprint, say).
+
+    Chromium's virtual authenticator answers an autofill (conditional) request at once, as if the
+    person had picked the passkey among the address field's suggestions; unless `autofill`, the page
+    is that of a browser without passkey autofill, so the test's own click is what asks.
+    """
+    if not autofill:
+        page.add_init_script("delete PublicKeyCredential.isConditionalMediationAvailable")
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
     authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
@@ -241,4 +248,17 @@ def test_the_passkey_states_are_accessible(page, ada):
     visit(page, "/")
     dialog = open_from_header(page, "Log in", "Log in")
     expect(dialog.get_by_role("button", name="Sign in with a passkey")).to_be_visible()
+    expect(dialog.get_by_label("Email", exact=True)).to_have_attribute("autocomplete", "username webauthn")
     assert_accessible(page, "Log-in dialog offering a passkey")
+
+
+def test_the_address_field_offers_the_passkey_and_picking_it_signs_in_back_to_the_page(page, ada):
+    add_authenticator(page, autofill=True)
+    add_a_passkey(page)
+    log_out(page)
+    visit(page, "/privacy")
+
+    with page.expect_navigation(url=at("/privacy")):
+        click(header(page).get_by_role("link", name="Log in", exact=True))
+
+    expect_logged_in(page)

@@ -78,6 +78,11 @@ def relying_party() -> tuple[str, str]:
     return parts.hostname or "", f"{parts.scheme}://{parts.netloc}"
 
 
+def host() -> str:
+    """The relying-party ID: pages opened under any other name can't use the passkeys."""
+    return relying_party()[0]
+
+
 def are_offered() -> bool:
     """Whether a browser can use passkeys here: https or localhost, and a host name, not an IP address."""
     host = urlsplit(current_app.config["PUBLIC_URL"])

@@ -24,6 +24,7 @@ def failed(response) -> bool:
 # Password and passkey log-ins share one per-client limit: a passkey is no way around it.
 login_tries = limiter.shared_limit(login_limit, scope="login", methods=["POST"], deduct_when=failed)
 blueprint.add_app_template_global(passkeys.are_offered, "passkeys_offered")
+blueprint.add_app_template_global(passkeys.host, "passkey_host")
 
 
 @blueprint.before_request
