@@ -51,6 +51,8 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 14 * 24 * HOUR
+    # Adding or removing a passkey and the export ask for the password again after this many seconds.
+    REAUTHENTICATION_SECONDS = 300
     MAX_CONTENT_LENGTH = 64 * 1024
 
     # Compression of what the browser fetches (Flask-Compress): scripts and styles

@@ -75,6 +75,8 @@
       return response.json().catch(function () {
         return {error: text("response-error")};
       });
+    }, function () {
+      throw new Error(text("unreachable"));
     });
   }
 
@@ -107,7 +109,7 @@
   // The address field offers passkeys among its suggestions (`autocomplete="username webauthn"`):
   // a request with conditional mediation waits for the person to pick one there.
   function startAutofill(container) {
-    var button = container.querySelector("[data-passkey-sign-in]");
+    var button = container.querySelector("[data-passkey-autofill]");
     if (!button || !passkeysWork() || !PublicKeyCredential.isConditionalMediationAvailable) {
       return;
     }
@@ -146,6 +148,11 @@
     stopAutofill().then(function () {
       return post(button.getAttribute("data-options-url"), button);
     }).then(function (options) {
+      if (options.confirm) {
+        // The sign-in is not recent: the password first, in place of this step.
+        window.htmx.ajax("GET", options.confirm, {target: button.closest("[data-step-host]")});
+        throw new Error("");
+      }
       if (options.error) {
         throw new Error(options.error);
       }
@@ -162,7 +169,9 @@
       }
     }).catch(function (error) {
       button.disabled = false;
-      say(button, error.message || text("unreachable"));
+      if (document.contains(button)) {
+        say(button, error.message);
+      }
     });
   }
 

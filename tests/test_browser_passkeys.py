@@ -30,6 +30,7 @@ from test_browser import (  # noqa: F401  (fixtures)
     page_and_watch,
     page_without_js,
     step,
+    still_the_same_page,
     visit,
 )
 
@@ -122,7 +123,8 @@ def test_a_passkey_is_added_signs_in_back_to_the_page_and_once_removed_no_longer
     expect_logged_in(page)
     page.goto("/account/")
     expect(passkeys).to_contain_text("last used")
-    passkeys.get_by_role("button", name="Remove").click()
+    click(passkeys.get_by_role("link", name="Remove"))
+    click(page.get_by_role("button", name="Remove passkey"))
     expect(page.get_by_role("status")).to_have_text(REMOVED)
     expect(passkeys).to_have_count(0)
     log_out(page)
@@ -181,7 +183,7 @@ def test_a_replayed_sign_in_is_refused_even_with_the_session_cookie_it_was_made_
 
     with page.expect_request("**/login/passkey") as captured:
         sign_in_with_a_passkey(page, "/privacy")
-    page.wait_for_url(at("/privacy"))
+    expect_logged_in(page)
     sign_in = captured.value
     headers = sign_in.all_headers()
 
@@ -262,3 +264,18 @@ def test_the_address_field_offers_the_passkey_and_picking_it_signs_in_back_to_th
         click(header(page).get_by_role("link", name="Log in", exact=True))
 
     expect_logged_in(page)
+
+
+def test_after_five_minutes_removing_a_passkey_asks_who_it_is_in_place_and_a_passkey_answers(page, app, ada):
+    add_authenticator(page)
+    add_a_passkey(page)
+    page.evaluate("window.__marker = 1")
+    let_time_pass(app, 5 * 60 + 1)
+
+    click(page.get_by_role("link", name="Remove"))
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    assert still_the_same_page(page)
+    page.get_by_role("button", name="Confirm with a passkey").click()
+    click(page.get_by_role("button", name="Remove passkey"))
+
+    expect(page.get_by_role("status")).to_have_text(REMOVED)

@@ -276,3 +276,63 @@ def test_the_export_lists_the_passkeys_and_deleting_the_account_removes_them(app
 
     assert [(passkey["name"], passkey["last_used_at"]) for passkey in exported["passkeys"]] == [("A browser", None)]
     assert passkeys_in(app) == []
+
+
+# --- asking again after five minutes -------------------------------------------------------
+
+CONFIRM = "Confirm it&#39;s you"
+
+
+def test_adding_a_passkey_five_minutes_after_signing_in_asks_for_the_password_first(app, ada, clock):
+    clock.advance(5 * 60 + 1)
+
+    asked = ada.post_json("/account/passkeys/options", {})
+    assert (asked.status_code, asked.get_json()) == (403, {"confirm": "/account/confirm?next=/account/"})
+    wrong = ada.post("/account/confirm?next=/account/", {"password": "Wrong-Horse-42"})
+    assert wrong.status_code == 422 and "That is not your current password." in wrong.text
+    ada.post("/account/confirm?next=/account/", {"password": STRONG_PASSWORD})
+
+    assert ada.add_passkey(SoftAuthenticator()).status_code == 200
+
+
+def test_removing_a_passkey_after_five_minutes_asks_then_carries_on_to_the_removal(app, ada, clock):
+    ada.add_passkey(SoftAuthenticator())
+    [passkey] = passkeys_in(app)
+    clock.advance(5 * 60 + 1)
+    step = f"/account/passkeys/{passkey.id}/remove"
+
+    asked = ada.get(step)
+    confirmed = ada.post(f"/account/confirm?next={step}", {"password": STRONG_PASSWORD})
+    removed = ada.post(step)
+
+    assert CONFIRM in asked.text
+    assert "Remove the passkey" in confirmed.text
+    assert "The passkey was removed." in removed.text and passkeys_in(app) == []
+
+
+def test_the_export_after_five_minutes_asks_for_the_password_first(app, ada, clock):
+    clock.advance(5 * 60 + 1)
+
+    asked = ada.get("/account/export")
+    ada.post("/account/confirm?next=/account/", {"password": STRONG_PASSWORD})
+
+    assert CONFIRM in asked.text
+    assert ada.client.get("/account/export").get_json()["account"]["email"] == "ada@example.org"
+
+
+def test_a_passkey_of_the_same_account_confirms_and_another_accounts_does_not(app, ada, clock):
+    ada.add_passkey(own := SoftAuthenticator())
+    create_account(app, "bob@example.org")
+    bob = PasskeyVisitor(app.test_client(), htmx=False)
+    bob.login("bob@example.org")
+    bob.add_passkey(bobs := SoftAuthenticator())
+    clock.advance(5 * 60 + 1)
+
+    def confirm(authenticator):
+        answer = authenticator.get(ada.options("/login/passkey/options"))
+        return ada.post_json("/account/confirm/passkey?next=/account/", answer)
+
+    assert confirm(bobs).get_json() == {"error": NOT_ACCEPTED}
+    assert ada.post_json("/account/passkeys/options", {}).status_code == 403
+    assert confirm(own).get_json() == {"location": "/account/"}
+    assert ada.post_json("/account/passkeys/options", {}).status_code == 200

@@ -41,3 +41,7 @@ class PasskeyNameForm(PortalForm):
         Length(max=LONGEST_NAME, message=_l("Use at most %(max)d characters.", max=LONGEST_NAME)),
         no_control_characters,
     ])
+
+
+class ConfirmIdentityForm(PortalForm):
+    password = current_password_field(_l("Password"))

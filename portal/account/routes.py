@@ -7,9 +7,16 @@ from flask_login import current_user
 
 from portal.account import notices, profile
 from portal.account.flows import CHANGE_EMAIL
-from portal.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm, PasskeyNameForm
+from portal.account.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmIdentityForm,
+    DeleteAccountForm,
+    DetailsForm,
+    PasskeyNameForm,
+)
 from portal.account.notices import tell
-from portal.auth import accounts, passkeys, sessions
+from portal.auth import accounts, passkeys, reauthentication, sessions
 from portal.auth.forms import ButtonForm
 from portal.auth.sessions import members_only
 from portal.auth.steps import code_step, resend_code
@@ -18,7 +25,7 @@ from portal.extensions import account_forms
 from portal.newsletter import subscriptions
 from portal.web import json_steps
 from portal.web.htmx import advance, finish, render, render_form
-from portal.web.navigation import number_in_query
+from portal.web.navigation import number_in_query, safe_next
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -31,7 +38,7 @@ def overview():
     return render("account/_overview.html", form=ButtonForm(), notice=notices.pop(),
                   downloads=downloads, download_pages=pages, logins=profile.login_sessions(user),
                   this_login=sessions.current_login_id(), browser_name=profile.browser_name,
-                  passkeys=passkeys.of_account(user),
+                  passkeys=passkeys.of_account(user), is_recent=reauthentication.is_recent(),
                   title=_("My account"))
 
 
@@ -129,6 +136,7 @@ def end_other_sessions():
 @blueprint.post("/passkeys/options")
 @members_only
 @account_forms
+@reauthentication.required(then="account.overview")
 def passkey_options():
     if not passkeys.are_offered():
         abort(404)
@@ -138,6 +146,7 @@ def passkey_options():
 @blueprint.post("/passkeys")
 @members_only
 @account_forms
+@reauthentication.required(then="account.overview")
 def add_passkey():
     """The browser made a passkey: keep it, named after the browser and system it was made on."""
     if not passkeys.are_offered():
@@ -163,18 +172,53 @@ def rename_passkey(passkey_id: int):
     return render_form("account/_passkey_name.html", form, passkey=passkey, title=_("Rename passkey"))
 
 
-@blueprint.post("/passkeys/<id:passkey_id>/remove")
+@blueprint.route("/passkeys/<id:passkey_id>/remove", methods=["GET", "POST"])
 @members_only
 @account_forms
+@reauthentication.required()
 def remove_passkey(passkey_id: int):
     """Allowed for the last passkey too: the password always stays."""
-    passkeys.remove(passkeys.find(current_user, passkey_id) or abort(404))
-    tell(_("The passkey was removed. It can no longer sign in to your account."))
-    return advance(url_for("account.overview"))
+    passkey = passkeys.find(current_user, passkey_id) or abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        passkeys.remove(passkey)
+        tell(_("The passkey was removed. It can no longer sign in to your account."))
+        return advance(url_for("account.overview"))
+    return render_form("account/_remove_passkey.html", form, passkey=passkey, title=_("Remove passkey"))
+
+
+@blueprint.route("/confirm", methods=["GET", "POST"])
+@members_only
+@account_forms
+def confirm_identity():
+    """The password (or a passkey of this account, see `confirm_with_passkey`) again, then on to `next`."""
+    next_step = safe_next(request.args.get("next")) or url_for("account.overview")
+    form = ConfirmIdentityForm()
+    if form.validate_on_submit():
+        reauthentication.note()
+        tell(_("Thank you. For the next few minutes you won't be asked again."))
+        return advance(next_step)
+    return render_form("account/_confirm.html", form, next_step=next_step, title=_("Confirm it's you"))
+
+
+@blueprint.post("/confirm/passkey")
+@members_only
+@account_forms
+def confirm_with_passkey():
+    """A passkey of this very account proves it; another account's is refused like a wrong one."""
+    try:
+        user = passkeys.authenticate(json_steps.posted_object())
+    except passkeys.Refused as refusal:
+        return json_steps.refused(refusal.message)
+    if user.id != current_user.id:
+        return json_steps.refused(passkeys.NOT_ACCEPTED)
+    reauthentication.note()
+    return json_steps.go_to(safe_next(request.args.get("next")) or url_for("account.overview"))
 
 
 @blueprint.get("/export")
 @members_only
+@reauthentication.required(then="account.overview")
 def export():
     body = json.dumps(profile.export(current_user), indent=2, ensure_ascii=False)
     response = make_response(body)

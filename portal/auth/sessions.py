@@ -20,6 +20,8 @@ from portal.web.htmx import current_page
 from portal.web.navigation import NEXT_KEY, safe_next
 
 LOGIN_KEY = "login"
+# When the person last proved who they are; `reauthentication` asks again once it is old.
+PROVED_AT = "proved_at"
 # "Last used" is approximate: written at most this often, not on every request.
 LAST_SEEN_PRECISION = timedelta(minutes=5)
 
@@ -66,6 +68,7 @@ def start(user: User) -> None:
     db.session.commit()
     login_user(user)
     session[LOGIN_KEY] = login.token
+    session[PROVED_AT] = now().timestamp()
     if next_page:
         session[NEXT_KEY] = next_page
 

@@ -28,3 +28,8 @@ def refused(message: str, status: int = 422) -> Response:
 def go_to(location: str) -> Response:
     """Done: the script takes the browser to `location`."""
     return jsonify(location=location)
+
+
+def ask_to_confirm(location: str) -> Response:
+    """Not yet: the person must prove who they are first, at `location` (a step the script loads)."""
+    return make_response(jsonify(confirm=location), 403)
