@@ -162,6 +162,11 @@ def people(app, new_visitor, deliver, clock):
         ada = db.session.scalar(select(User).where(User.email == "ada@example.org"))
         unsubscribe = urlsplit(subscriptions.unsubscribe_url(ada)).path
     at_desk, setting_up, entering_code, mail_id, carol_id = admins_at_their_steps(app, new_visitor, clock)
+    # Asks for passkey challenges: were they in the session of whoever posts answers, a refused answer
+    # would use one up (a row deleted), which is right, but not the "nothing written" this test checks.
+    asking_for_challenges = new_visitor()
+    asking_for_challenges.login()
+    passkey = f"/account/passkeys/{passkey_of(app, ada.id)}"
     return {
         # route: (who posts, the page whose CSRF token goes with the post)
         "/register": (stranger, "/register"),
@@ -194,7 +199,26 @@ def people(app, new_visitor, deliver, clock):
         "/admin/recovery-codes": (at_desk, "/admin/recovery-codes"),
         f"/admin/accounts/{carol_id}/enable": (at_desk, "/admin"),
         f"/admin/accounts/{carol_id}/unlock": (at_desk, "/admin"),
+        "/login/passkey/options": (asking_for_challenges, "/login"),
+        "/login/passkey": (stranger, "/login"),
+        "/account/passkeys/options": (asking_for_challenges, "/account/"),
+        "/account/passkeys": (logged_in, "/account/"),
+        "/account/confirm": (logged_in, "/account/confirm"),
+        "/account/confirm/passkey": (logged_in, "/account/confirm"),
+        f"{passkey}/name": (logged_in, f"{passkey}/name"),
+        f"{passkey}/remove": (logged_in, f"{passkey}/remove"),
     }
+
+
+def passkey_of(app, user_id: int) -> int:
+    """A passkey row for the account (its key is never checked here), to rename and remove."""
+    from portal.auth.models import Passkey
+
+    with app.app_context():
+        passkey = Passkey(user_id=user_id, credential_id="random-input-passkey", public_key=b"key", name="Laptop")
+        db.session.add(passkey)
+        db.session.commit()
+        return passkey.id
 
 
 def admins_at_their_steps(app, new_visitor, clock):
@@ -328,6 +352,7 @@ def get_paths(app, people, add_video, tmp_path):
         still_id = db.session.get(Video, video_id).stills[0].id
     unsubscribe = next(path for path in people if path.startswith("/newsletter/unsubscribe/"))
     disable = next(path for path in people if path.endswith("/disable"))
+    passkey_steps = [path for path in people if path.startswith("/account/passkeys/") and "options" not in path]
     return [disable, "/admin/recovery-codes", "/", "/_header", "/register", "/login", "/reset", "/verify",
             "/reset/code", "/reset/password",
             "/reset/done", "/welcome", "/account/", "/account/password", "/account/details", "/account/email",
@@ -338,7 +363,8 @@ def get_paths(app, people, add_video, tmp_path):
             "/d/not-a-link/file.mp4",
             "/login/second-factor", "/login/second-factor/set-up", "/admin", "/admin/most-downloaded.csv",
             "/admin/account", "/terms/accept",
-            "/privacy", "/terms", "/accessibility", "/contact", "/logo"]
+            "/privacy", "/terms", "/accessibility", "/contact", "/logo", "/account/confirm",
+            *passkey_steps]
 
 
 def test_every_get_route_is_visited(app, get_paths):

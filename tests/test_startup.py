@@ -143,6 +143,10 @@ def test_an_existing_sqlite_database_readable_by_others_is_made_private(tmp_path
         db.engine.dispose()
 
 
+# Revision 0012: two migrations behind, one of which rebuilds an index and one adds tables.
+BEFORE_SEARCH_PLACES = "5e2b7c9d1a04"
+
+
 def test_a_database_migrations_behind_is_upgraded_when_the_portal_starts(tmp_path):
     """The next start finds an older schema (a restored backup, an upgrade of the code) and migrates it."""
     import flask_migrate
@@ -156,11 +160,13 @@ def test_a_database_migrations_behind_is_upgraded_when_the_portal_starts(tmp_pat
 
     settings = {"MAIL_WORKER": False, "SECRET_KEY": "test"}
     with create_app(settings, instance_path=str(tmp_path)).app_context():
-        flask_migrate.downgrade(revision="-1")
+        flask_migrate.downgrade(revision=BEFORE_SEARCH_PLACES)
         assert "place" not in columns("video_search")
+        assert not inspect(db.engine).has_table("passkeys")
         db.engine.dispose()
     with create_app(settings, instance_path=str(tmp_path)).app_context():
         assert "place" in columns("video_search")
+        assert "credential_id" in columns("passkeys")
         db.engine.dispose()
 
 
