@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.auth.models import Passkey
 from portal.extensions import db
 
-from conftest import STRONG_PASSWORD, Visitor, create_account
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, Visitor, code_in, create_account, text_of
 from soft_authenticator import SoftAuthenticator
 
 NOT_ACCEPTED = "That passkey was not accepted. Log in with your email and password, or try another passkey."
@@ -336,3 +336,17 @@ def test_a_passkey_of_the_same_account_confirms_and_another_accounts_does_not(ap
     assert ada.post_json("/account/passkeys/options", {}).status_code == 403
     assert confirm(own).get_json() == {"location": "/account/"}
     assert ada.post_json("/account/passkeys/options", {}).status_code == 200
+
+
+def test_a_reset_keeps_the_passkeys_and_its_notice_names_them_and_where_to_remove_them(app, ada, deliver, clock):
+    with_passkey(ada, authenticator := SoftAuthenticator())
+    clock.advance(61)
+    ada.post("/reset", {"email": "ada@example.org"})
+    ada.post("/reset/code", {"code": code_in(deliver().to("ada@example.org")[-1])})
+    ada.post("/reset/password", {"password": OTHER_PASSWORD, "confirm": OTHER_PASSWORD})
+
+    notice = text_of(deliver().to("ada@example.org")[-1]).replace("\r\n", "\n")
+    assert "These passkeys still sign in to your account:\n- A browser\n" in notice
+    assert "remove them on My account: http://localhost/account/" in notice
+    ada.log_out()
+    assert ada.sign_in(authenticator).get_json() == {"location": "/"}

@@ -10,12 +10,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from portal.auth import address_limits, codes, passwords, sessions
+from portal.auth.models import Passkey
 from portal.clock import now, wait_in_words
 from portal.extensions import db
 from portal.mail import outbox
 from portal.mail.models import OutboxMail
 from portal.models import CodeFlowRecord, OneTimeCode, User
 from portal.web.i18n import language_of
+from portal.web.urls import public_url
 
 # Security events, for the admin; never a password, code or token.
 log = logging.getLogger("portal.accounts")
@@ -117,9 +119,16 @@ def set_new_password(user: User, password: str) -> None:
     sessions.end_all(user)
     codes.kill(user.email)
     log.info("password replaced for account %s; its sessions and codes ended", user.id)
-    outbox.enqueue(user.email, "password_changed", _l("Your password was changed"), language=language_of(user))
+    # A new password leaves the passkeys as they are: the mail names them, so an owner who did not
+    # change it knows what else still opens the account, and where to remove it.
+    outbox.enqueue(user.email, "password_changed", _l("Your password was changed"), language=language_of(user),
+                   passkeys=passkey_names(user), account_url=public_url("account.overview"))
     db.session.commit()
     address_limits.clear(user.email, address_limits.LOGIN)
+
+
+def passkey_names(user: User) -> list[str]:
+    return list(db.session.scalars(select(Passkey.name).where(Passkey.user_id == user.id).order_by(Passkey.id)))
 
 
 # --- Delete an account (the person's own "Delete account" and `portal users delete`) ---
