@@ -38,7 +38,7 @@ def overview():
     return render("account/_overview.html", form=ButtonForm(), notice=notices.pop(),
                   downloads=downloads, download_pages=pages, logins=profile.login_sessions(user),
                   this_login=sessions.current_login_id(), browser_name=profile.browser_name,
-                  passkeys=passkeys.of_account(user), is_recent=reauthentication.is_recent(),
+                  passkeys=passkeys.of_account(user),
                   title=_("My account"))
 
 

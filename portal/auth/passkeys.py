@@ -243,7 +243,7 @@ def authenticate(credential: dict) -> User:
     if not reservation.is_granted:
         log.info("passkey sign-in refused: address locked")
         raise Refused(accounts.locked_message(reservation.open_again_at))
-    if not _proves(passkey, credential, challenge) or not user.is_verified or user.is_disabled:
+    if not user.is_verified or user.is_disabled or not _proves(passkey, credential, challenge):
         log.info("passkey sign-in refused for account %s", user.id)
         address_limits.failed(reservation)
         raise Refused(NOT_ACCEPTED)
