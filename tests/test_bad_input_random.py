@@ -199,6 +199,7 @@ def people(app, new_visitor, deliver, clock):
         "/admin/recovery-codes": (at_desk, "/admin/recovery-codes"),
         f"/admin/accounts/{carol_id}/enable": (at_desk, "/admin"),
         f"/admin/accounts/{carol_id}/unlock": (at_desk, "/admin"),
+        "/login/second-factor/passkey": (entering_code, "/login/second-factor"),
         "/login/passkey/options": (asking_for_challenges, "/login"),
         "/login/passkey": (stranger, "/login"),
         "/account/passkeys/options": (asking_for_challenges, "/account/"),

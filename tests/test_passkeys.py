@@ -350,3 +350,47 @@ def test_a_reset_keeps_the_passkeys_and_its_notice_names_them_and_where_to_remov
     assert "remove them on My account: http://localhost/account/" in notice
     ada.log_out()
     assert ada.sign_in(authenticator).get_json() == {"location": "/"}
+
+
+# --- an admin's passkey in place of the app's code --------------------------------------------
+
+
+@pytest.fixture
+def boss_with_passkey(app, desk):
+    boss = PasskeyVisitor(desk.client, htmx=False)
+    authenticator = SoftAuthenticator()
+    assert boss.add_passkey(authenticator).status_code == 200
+    boss.log_out()
+    return boss, authenticator
+
+
+def second_factor_by_passkey(boss, authenticator):
+    return boss.post_json("/login/second-factor/passkey", authenticator.get(boss.options("/login/passkey/options")))
+
+
+def test_after_the_password_an_admin_s_passkey_stands_in_for_the_app_s_code(app, boss_with_passkey):
+    boss, authenticator = boss_with_passkey
+    step = boss.login("boss@example.org")
+    assert "Use a passkey instead" in step.text
+
+    assert second_factor_by_passkey(boss, authenticator).get_json() == {"location": "/"}
+    assert boss.client.get("/admin").status_code == 200
+
+
+def test_after_a_passkey_the_second_factor_is_the_app_s_code_not_the_passkey_again(app, boss_with_passkey):
+    boss, authenticator = boss_with_passkey
+    first = boss.sign_in(authenticator)
+    assert first.get_json() == {"location": "/login/second-factor"}
+    assert "Use a passkey instead" not in boss.get("/login/second-factor").text
+
+    assert second_factor_by_passkey(boss, authenticator).get_json() == {"error": TOO_LATE}
+    assert boss.client.get("/admin").status_code == 404
+
+
+def test_another_account_s_passkey_is_no_admin_s_second_factor(app, boss_with_passkey, ada):
+    boss, _authenticator = boss_with_passkey
+    ada.add_passkey(adas := SoftAuthenticator())
+    boss.login("boss@example.org")
+
+    assert second_factor_by_passkey(boss, adas).get_json() == {"error": NOT_ACCEPTED}
+    assert boss.client.get("/admin").status_code == 404

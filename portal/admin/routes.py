@@ -9,11 +9,12 @@ from flask_login import current_user
 from portal.admin import audit, users
 from portal.admin import desk as desk_data
 from portal.admin.forms import AppCodeForm, SecondFactorForm
-from portal.auth import accounts, second_factor
+from portal.auth import accounts, passkeys, second_factor
 from portal.auth.flows import AUTH_CHANGED
 from portal.extensions import account_forms, db
 from portal.media import searches
 from portal.models import User
+from portal.web import json_steps
 from portal.web.htmx import advance, finish, render, render_form
 from portal.web.navigation import pop_next_page, text_in_query
 
@@ -48,7 +49,25 @@ def enter_second_factor():
             second_factor.complete(user)
             return finish(pop_next_page(), trigger=AUTH_CHANGED)
         form.code.errors.append(refusal)
-    return render_form("admin/_second_factor.html", form, title=_("Second factor"))
+    return render_form("admin/_second_factor.html", form, title=_("Second factor"),
+                       passkey_may_follow=second_factor.passkey_may_follow() and bool(passkeys.of_account(user)))
+
+
+@blueprint.post("/login/second-factor/passkey")
+@account_forms
+def second_factor_by_passkey():
+    """A passkey of the half-way admin, after the password, in place of the app's code."""
+    user = second_factor.pending_user()
+    if user is None or not second_factor.is_set_up(user) or not second_factor.passkey_may_follow():
+        return json_steps.refused(passkeys.TOO_LATE)
+    try:
+        proved = passkeys.authenticate(json_steps.posted_object())
+    except passkeys.Refused as refusal:
+        return json_steps.refused(refusal.message)
+    if proved.id != user.id:
+        return json_steps.refused(passkeys.NOT_ACCEPTED)
+    second_factor.complete(user)
+    return json_steps.go_to(pop_next_page())
 
 
 @blueprint.route("/login/second-factor/set-up", methods=["GET", "POST"])

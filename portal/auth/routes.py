@@ -109,7 +109,7 @@ def passkey_sign_in():
     except passkeys.Refused as refusal:
         return json_steps.refused(refusal.message)
     if second_factor.is_required(user):
-        return json_steps.go_to(second_factor.begin(user))
+        return json_steps.go_to(second_factor.begin(user, by_passkey=True))
     sessions.start(user)
     return json_steps.go_to(pop_next_page())
 

@@ -1,10 +1,12 @@
 """The second factor of admins: a TOTP app, set up on the first log-in, and ten recovery codes.
 
-After the password, an admin is not logged in yet: this browser keeps only
+After the password (or a passkey), an admin is not logged in yet: this browser keeps only
 which account is half-way (its session token, for `SECOND_FACTOR_STEP_LIFETIME`
 seconds, in the signed session), and the session starts when a code from the
 app, or a recovery code, is accepted. The session then records that the
-second factor was passed for that very login; `/admin` asks for it.
+second factor was passed for that very login; `/admin` asks for it. A
+passkey the admin added on My account (itself behind the password, the app's
+code and a recent proof) may stand in for the app's code after the password.
 
 Tries are counted per address like passwords (`address_limits`), and a TOTP
 code is accepted once: the newest accepted 30-second step is kept.
@@ -42,11 +44,15 @@ def is_required(user: User) -> bool:
     return user.is_admin
 
 
-def begin(user: User) -> str:
-    """The password was right: remember the half-way account; the URL of the next step."""
+def begin(user: User, by_passkey: bool = False) -> str:
+    """The first factor was right: remember the half-way account; the URL of the next step.
+
+    After a passkey, the second factor must be the app's code: one passkey can't count twice.
+    """
     session[PENDING_KEY] = {
         "token": user.session_token,
         "until": now().timestamp() + current_app.config["SECOND_FACTOR_STEP_LIFETIME"],
+        "by_passkey": by_passkey,
     }
     return url_for("admin.enter_second_factor" if is_set_up(user) else "admin.set_up_second_factor")
 
@@ -57,6 +63,12 @@ def pending_user() -> User | None:
     if not state or now().timestamp() > state["until"]:
         return None
     return db.session.scalar(select(User).where(User.session_token == state["token"], User.disabled_at.is_(None)))
+
+
+def passkey_may_follow() -> bool:
+    """Whether a passkey may be the second factor now: the first was the password, not a passkey."""
+    state = session.get(PENDING_KEY)
+    return bool(state) and not state.get("by_passkey", True)
 
 
 def factor_of(user: User) -> SecondFactor | None:
