@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from helpers import BEFORE_PLACES, PLACE_SEARCHES, add_demo_library
+from helpers import PLACE_SEARCHES, add_demo_library, assert_the_upgrade_indexes_the_places_already_there
 from helpers import card_titles as titles
 
 
@@ -60,15 +60,7 @@ def test_a_place_typed_with_accents_it_does_not_have_is_found_too(app, add_video
 
 
 def test_the_upgrade_indexes_the_places_of_the_videos_already_there(app, tmp_path):
-    import flask_migrate
-
-    add_demo_library(app, tmp_path / "clip.mp4")
-    with app.app_context():
-        flask_migrate.downgrade(revision=BEFORE_PLACES)
-        flask_migrate.upgrade()
-    client = app.test_client()
-    for query, found in PLACE_SEARCHES:
-        assert titles(client.get("/", query_string={"q": query}).text) == found, query
+    assert_the_upgrade_indexes_the_places_already_there(app, tmp_path / "clip.mp4")
 
 
 @pytest.mark.parametrize("query", ['"', "NEAR(a b)", "*", "a AND OR", "'; DROP TABLE videos; --", "ü" * 300])
