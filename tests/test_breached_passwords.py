@@ -10,7 +10,7 @@ import pytest
 
 from portal.auth import breaches
 
-from conftest import STRONG_PASSWORD, Visitor, code_in, create_account
+from conftest import STRONG_PASSWORD, Visitor, code_in, create_account, running_portal
 
 BREACHED = "Summer-Breach-2024!"
 # In the bundled list of common passwords (as `p030710p$e4o`), and it meets every other rule.
@@ -242,3 +242,19 @@ def test_a_missing_file_falls_back_to_the_common_passwords_and_logs_it(app, tmp_
     assert MESSAGE in register(app, COMMON).text
     assert "Check your inbox and enter verification code" in register(app, STRONG_PASSWORD).text
     assert "common passwords" in caplog.text and COMMON not in caplog.text
+
+
+def test_local_mode_without_its_file_is_said_at_start_and_on_healthz(tmp_path, inbox, clock, caplog):
+    missing = tmp_path / "pwned-passwords.txt"
+    local = {"PASSWORD_BREACH_CHECK": "local", "PASSWORD_BREACH_FILE": str(missing)}
+    with running_portal(tmp_path, inbox, clock, **local) as app:
+        warnings = app.test_client().get("/healthz").json["warnings"]
+    [warning] = [text for text in warnings if "PASSWORD_BREACH" in text]
+    assert str(missing) in warning and "common passwords" in warning
+    assert warning in caplog.text
+
+
+def test_local_mode_with_its_file_starts_without_a_warning(tmp_path, inbox, clock, hash_file):
+    local = {"PASSWORD_BREACH_CHECK": "local", "PASSWORD_BREACH_FILE": str(hash_file)}
+    with running_portal(tmp_path, inbox, clock, **local) as app:
+        assert "PASSWORD_BREACH" not in str(app.test_client().get("/healthz").json.get("warnings"))
