@@ -30,6 +30,7 @@ class RangeServer(http.server.ThreadingHTTPServer):
         self.counts = {sha1(BREACHED): 52_000}
         self.requests = []
         self.delay = 0.0
+        self.status = 200
 
     @property
     def url(self):
@@ -49,7 +50,7 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
         self.server.requests.append((self.path, dict(self.headers)))
         time.sleep(self.server.delay)
         body = self.server.answer(self.path.rsplit("/", 1)[1]).encode()
-        self.send_response(200)
+        self.send_response(self.server.status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -132,6 +133,14 @@ def test_a_stopped_range_server_never_blocks_a_person(app, range_server, caplog)
     assert "Check your inbox and enter verification code" in register(app, STRONG_PASSWORD).text
     assert MESSAGE in register(app, COMMON).text
     assert "did not answer" in caplog.text
+
+
+def test_a_range_server_answering_an_error_falls_back_to_the_common_passwords(app, range_server, caplog):
+    range_server.status = 503
+    caplog.set_level(logging.WARNING, logger="portal.auth.breaches")
+    assert MESSAGE in register(app, COMMON).text
+    assert "Check your inbox and enter verification code" in register(app, BREACHED).text
+    assert "HTTPError" in caplog.text
 
 
 def reset_to(app, deliver, clock, password):
