@@ -17,6 +17,7 @@ from portal import limits
 HOUR = 3600
 # Where `make run` serves by default; never the Host a request names, which its sender chooses.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+BREACH_CHECK_MODES = ("off", "range", "local")
 
 
 class Defaults:
@@ -36,6 +37,14 @@ class Defaults:
     # How many argon2 computations one process runs at once (the others
     # queue); None: as many as the process has cores.
     PASSWORD_HASH_CONCURRENCY = None
+    # Refuse new passwords known from data breaches (`auth.breaches`): "off", "range"
+    # (the k-anonymity range API at PASSWORD_BREACH_RANGE_URL) or "local" (a sorted file
+    # of SHA-1 hashes at PASSWORD_BREACH_FILE; None: `instance/pwned-passwords.txt`).
+    PASSWORD_BREACH_CHECK = "off"
+    PASSWORD_BREACH_RANGE_URL = "https://api.pwnedpasswords.com/range/"
+    # Seconds the range API has to answer before the bundled common passwords are used instead.
+    PASSWORD_BREACH_TIMEOUT = 2
+    PASSWORD_BREACH_FILE = None
 
     # Admins' TOTP keys are stored encrypted (`admin.totp_keys`) with TOTP_ENCRYPTION_KEY
     # (a Fernet key; unset: `instance/totp_encryption_key`, made on first start), never
@@ -160,6 +169,11 @@ def load(app, overrides: dict) -> None:
                                                             lambda: Fernet.generate_key().decode())
     for key in [app.config["TOTP_ENCRYPTION_KEY"], *app.config["TOTP_ENCRYPTION_KEY_FALLBACKS"]]:
         Fernet(key)  # a mistyped key stops the start (ValueError), not an admin's log-in later
+    if app.config["PASSWORD_BREACH_CHECK"] not in BREACH_CHECK_MODES:
+        raise ValueError(f"PASSWORD_BREACH_CHECK must be one of {', '.join(BREACH_CHECK_MODES)}, "
+                         f"not {app.config['PASSWORD_BREACH_CHECK']!r}")
+    if not app.config["PASSWORD_BREACH_FILE"]:
+        app.config["PASSWORD_BREACH_FILE"] = os.path.join(app.instance_path, "pwned-passwords.txt")
 
 
 def database_options(config) -> dict:

@@ -23,12 +23,12 @@ def _account(email: str) -> User:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-        if unmet := passwords.unmet_rules(password):
+        if unmet := passwords.refusals(password):
             raise click.ClickException("the password does not meet the policy: " + " ".join(unmet))
         return password
     while True:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        unmet = passwords.unmet_rules(password)
+        unmet = passwords.refusals(password)
         if not unmet:
             return password
         click.echo(passwords.HINT + "\n" + "\n".join(unmet), err=True)

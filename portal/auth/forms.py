@@ -14,10 +14,10 @@ def no_control_characters(form, field):
 
 
 def meets_password_policy(form, field):
-    """Name every unmet rule in a message of its own."""
+    """Name every unmet rule in a message of its own, or that the password is known from breaches."""
     if not field.data:
         raise ValidationError(_l("Enter a password."))
-    field.errors.extend(passwords.unmet_rules(field.data))
+    field.errors.extend(passwords.refusals(field.data))
 
 
 def strip(value):

@@ -3,6 +3,7 @@
 Cheap (one query on an indexed column), no personal data, never rate-limited.
 """
 import logging
+import os
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
@@ -62,5 +63,16 @@ def check_workers(app, workers: int) -> None:
     if workers > 1 and storage.startswith("memory"):
         warning = (f"{workers} worker processes keep their own per-IP limit counts ({storage}), so every "
                    f"per-IP limit is multiplied by {workers}: set PORTAL_RATELIMIT_STORAGE_URI to Redis")
+        app.extensions.setdefault(WARNINGS_KEY, []).append(warning)
+        log.warning(warning)
+
+
+def check_breach_file(app) -> None:
+    """`local` breach checks without a readable file fall back to the common passwords only: say so as the app starts,
+    in the log and on `/healthz`, rather than leave the admin believing every breach is checked."""
+    path = app.config["PASSWORD_BREACH_FILE"]
+    if app.config["PASSWORD_BREACH_CHECK"] == "local" and not os.access(path, os.R_OK):
+        warning = (f"PORTAL_PASSWORD_BREACH_CHECK is local but {path} can't be read: new passwords are "
+                   "checked against the bundled common passwords only")
         app.extensions.setdefault(WARNINGS_KEY, []).append(warning)
         log.warning(warning)
