@@ -246,3 +246,21 @@ def test_fifty_visitors_at_once_each_get_a_token_of_their_own_session(app, libra
     answers = parallel(50, visit)
     assert [status for _, status in answers] == [303] * 50
     assert len({token for token, _ in answers}) == 50
+
+
+def test_loading_who_is_logged_in_commits_nothing_a_view_has_waiting(app, verified, clock):
+    """The user is loaded when first asked for, maybe mid-view: "last used" must not commit the view's work."""
+    from flask_login import current_user
+    from sqlalchemy import func, select
+
+    from portal.auth.sessions import LAST_SEEN_PRECISION
+    from portal.extensions import db
+    from portal.media.models import UnfoundSearch
+
+    clock.advance(LAST_SEEN_PRECISION.total_seconds() + 1)
+    cookie = verified.client.get_cookie("session").value
+    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+        db.session.add(UnfoundSearch(query="half-done work"))
+        assert current_user.is_authenticated
+        db.session.rollback()  # the view fails
+        assert db.session.scalar(select(func.count(UnfoundSearch.id))) == 0

@@ -195,4 +195,4 @@ def test_make_run_on_another_port_serves_there_and_writes_that_address_into_mail
         output = server.communicate(timeout=30)[0].decode()
     assert status == 200, output
     assert f'"public_url":"http://127.0.0.1:{port}"' in health.replace(" ", "")
-    assert "warnings" not in health
+    assert "PORTAL_PUBLIC_URL is not set" not in health

@@ -18,7 +18,7 @@ from portal.media import (
 )
 from portal.media.forms import AcceptTermsForm
 from portal.media.models import Rendition, Still, Video
-from portal.web.htmx import is_htmx, render, render_form
+from portal.web.htmx import current_page, is_htmx, render, render_form
 from portal.web.navigation import number_in_query, safe_next, text_in_query
 
 blueprint = Blueprint("media", __name__)
@@ -197,7 +197,7 @@ def _list_answer(kind: str, videos, back: str, filename: str):
     if not current_user.is_authenticated or not current_user.is_verified:
         return redirect(url_for("auth.login", next=back))
     if terms.needs_acceptance(current_user):
-        return redirect(url_for("media.accept_terms", next=request.path), 303)
+        return redirect(url_for("media.accept_terms", next=current_page()), 303)
     text = link_lists.link_list(current_user, videos) if kind == "links" else link_lists.sha256sums(videos)
     response = Response(text, mimetype="text/plain")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

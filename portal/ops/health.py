@@ -48,9 +48,18 @@ def check_public_url(app) -> None:
     nowhere, with nothing to say why; the warning goes to the log and to `/healthz`.
     """
     if not app.config["PUBLIC_URL_IS_SET"]:
-        warning = f"PORTAL_PUBLIC_URL is not set: links in mails will point to {app.config['PUBLIC_URL']}"
-        app.extensions.setdefault(WARNINGS_KEY, []).append(warning)
-        log.warning(warning)
+        _warn(app, f"PORTAL_PUBLIC_URL is not set: links in mails will point to {app.config['PUBLIC_URL']}")
+
+
+def check_mail_server(app) -> None:
+    """Without a mail server every mail, codes and links included, is printed to the log instead of sent.
+
+    That is the local stand-in for a mailbox; on a server it would hand every
+    code to whoever reads the log, so the start says so, and `/healthz` too.
+    """
+    if not app.config["MAIL_SERVER"]:
+        _warn(app, "PORTAL_MAIL_SERVER is not set: mails, with their codes and links, are printed to the log "
+                   "instead of sent")
 
 
 def check_workers(app, workers: int) -> None:
@@ -61,10 +70,8 @@ def check_workers(app, workers: int) -> None:
     """
     storage = app.config["RATELIMIT_STORAGE_URI"]
     if workers > 1 and storage.startswith("memory"):
-        warning = (f"{workers} worker processes keep their own per-IP limit counts ({storage}), so every "
+        _warn(app, f"{workers} worker processes keep their own per-IP limit counts ({storage}), so every "
                    f"per-IP limit is multiplied by {workers}: set PORTAL_RATELIMIT_STORAGE_URI to Redis")
-        app.extensions.setdefault(WARNINGS_KEY, []).append(warning)
-        log.warning(warning)
 
 
 def check_breach_file(app) -> None:
@@ -72,7 +79,11 @@ def check_breach_file(app) -> None:
     in the log and on `/healthz`, rather than leave the admin believing every breach is checked."""
     path = app.config["PASSWORD_BREACH_FILE"]
     if app.config["PASSWORD_BREACH_CHECK"] == "local" and not os.access(path, os.R_OK):
-        warning = (f"PORTAL_PASSWORD_BREACH_CHECK is local but {path} can't be read: new passwords are "
+        _warn(app, f"PORTAL_PASSWORD_BREACH_CHECK is local but {path} can't be read: new passwords are "
                    "checked against the bundled common passwords only")
-        app.extensions.setdefault(WARNINGS_KEY, []).append(warning)
-        log.warning(warning)
+
+
+def _warn(app, warning: str) -> None:
+    """Once, as the app starts: to the log, and under `warnings` on `/healthz`."""
+    app.extensions.setdefault(WARNINGS_KEY, []).append(warning)
+    log.warning(warning)
