@@ -122,6 +122,13 @@ class Defaults:
     # Ask, with the acceptance, what the files are for; each download records the answer.
     ASK_STATED_USE = False
 
+    # Who may register (`auth.domains`): domains, each covering its subdomains, as a list or "a.org, b.org".
+    # No allowed domains: every domain but the denied ones.
+    REGISTRATION_ALLOWED_DOMAINS = []
+    REGISTRATION_DENIED_DOMAINS = []
+    # Refuse the throwaway-mail services of the `disposable-email-domains` package.
+    REGISTRATION_BLOCK_DISPOSABLE = False
+
 
 def instance_path(default: Path) -> str:
     """Runtime data lives here; PORTAL_INSTANCE_PATH moves it (before any config is read)."""

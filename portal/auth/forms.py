@@ -4,7 +4,7 @@ from flask_login import current_user
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
-from portal.auth import accounts, passwords
+from portal.auth import accounts, domains, passwords
 from portal.web.forms import PortalForm
 
 
@@ -82,6 +82,11 @@ class RegisterForm(PortalForm):
     email = email_field()
     organisation = organisation_field()
     password, confirm = new_password_fields()
+
+    def validate_email(self, field):
+        """Checked before any code is sent; only once the address itself is well formed."""
+        if not field.errors and not domains.may_register(field.data):
+            raise ValidationError(domains.REFUSED_DOMAIN)
 
 
 class CodeForm(PortalForm):
