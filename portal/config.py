@@ -128,6 +128,8 @@ class Defaults:
     REGISTRATION_DENIED_DOMAINS = []
     # Refuse the throwaway-mail services of the `disposable-email-domains` package.
     REGISTRATION_BLOCK_DISPOSABLE = False
+    # "auto": a verified account may download at once; "admin": it waits for an admin's approval.
+    REGISTRATION_APPROVAL = "auto"
 
 
 def instance_path(default: Path) -> str:
@@ -165,6 +167,8 @@ def load(app, overrides: dict) -> None:
     if not app.config.get("TOTP_ENCRYPTION_KEY"):
         app.config["TOTP_ENCRYPTION_KEY"] = instance_secret(Path(app.instance_path), "totp_encryption_key",
                                                             lambda: Fernet.generate_key().decode())
+    if app.config["REGISTRATION_APPROVAL"] not in ("auto", "admin"):
+        raise ValueError(f"PORTAL_REGISTRATION_APPROVAL is auto or admin, not {app.config['REGISTRATION_APPROVAL']!r}")
     for key in [app.config["TOTP_ENCRYPTION_KEY"], *app.config["TOTP_ENCRYPTION_KEY_FALLBACKS"]]:
         Fernet(key)  # a mistyped key stops the start (ValueError), not an admin's log-in later
 
