@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import CodeFlowRecord, OneTimeCode
 
+from conftest import STRONG_PASSWORD
+
 REFUSED = "Addresses at this domain can't register here"
 
 
@@ -95,3 +97,13 @@ def test_domain_settings_are_read_from_the_environment_as_comma_separated_lists(
         assert not domains.may_register("ada@other.example")
         assert not domains.may_register("ada@mailinator.com")
         assert domains.may_register("ada@example.org")
+
+
+def test_an_address_change_to_a_refused_domain_is_refused_the_same_way(app, verified, deliver, clock):
+    app.config["REGISTRATION_DENIED_DOMAINS"] = "rival.example"
+    clock.advance(61)
+    response = verified.post("/account/email", {"email": "ada@rival.example", "current_password": STRONG_PASSWORD})
+    assert response.status_code == 422
+    assert REFUSED in unescape(response.text)
+    assert deliver().to("ada@rival.example") == []
+    assert nothing_written(app)
