@@ -131,6 +131,15 @@ class Defaults:
     # Ask, with the acceptance, what the files are for; each download records the answer.
     ASK_STATED_USE = False
 
+    # Who may register (`auth.domains`): domains, each covering its subdomains, as a list or "a.org, b.org".
+    # No allowed domains: every domain but the denied ones.
+    REGISTRATION_ALLOWED_DOMAINS = []
+    REGISTRATION_DENIED_DOMAINS = []
+    # Refuse the throwaway-mail services of the `disposable-email-domains` package.
+    REGISTRATION_BLOCK_DISPOSABLE = False
+    # "auto": a verified account may download at once; "admin": it waits for an admin's approval.
+    REGISTRATION_APPROVAL = "auto"
+
 
 def instance_path(default: Path) -> str:
     """Runtime data lives here; PORTAL_INSTANCE_PATH moves it (before any config is read)."""
@@ -167,6 +176,8 @@ def load(app, overrides: dict) -> None:
     if not app.config.get("TOTP_ENCRYPTION_KEY"):
         app.config["TOTP_ENCRYPTION_KEY"] = instance_secret(Path(app.instance_path), "totp_encryption_key",
                                                             lambda: Fernet.generate_key().decode())
+    if app.config["REGISTRATION_APPROVAL"] not in ("auto", "admin"):
+        raise ValueError(f"PORTAL_REGISTRATION_APPROVAL is auto or admin, not {app.config['REGISTRATION_APPROVAL']!r}")
     for key in [app.config["TOTP_ENCRYPTION_KEY"], *app.config["TOTP_ENCRYPTION_KEY_FALLBACKS"]]:
         Fernet(key)  # a mistyped key stops the start (ValueError), not an admin's log-in later
     if app.config["PASSWORD_BREACH_CHECK"] not in BREACH_CHECK_MODES:

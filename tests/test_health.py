@@ -15,7 +15,7 @@ def test_healthz_says_the_database_answers_and_how_long_mail_waits(app, visitor,
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.json == {"database": "ok", "mail_queue": {"waiting": 1, "oldest_seconds": 42},
-                             "public_url": "http://localhost"}
+                             "public_url": "http://localhost", "approval_queue": 0}
     assert "ada@example.org" not in response.text
 
 

@@ -157,10 +157,10 @@ def test_a_database_migrations_behind_is_upgraded_when_the_portal_starts(tmp_pat
     settings = {"MAIL_WORKER": False, "SECRET_KEY": "test"}
     with create_app(settings, instance_path=str(tmp_path)).app_context():
         flask_migrate.downgrade(revision="-1")
-        assert "place" not in columns("video_search")
+        assert "approval_requested_at" not in columns("users")
         db.engine.dispose()
     with create_app(settings, instance_path=str(tmp_path)).app_context():
-        assert "place" in columns("video_search")
+        assert "approval_requested_at" in columns("users")
         db.engine.dispose()
 
 

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.forms import (
+    at_a_domain_that_may_register,
     current_password_field,
     email_field,
     full_name_field,
@@ -24,6 +25,10 @@ class DetailsForm(PortalForm):
 class ChangeEmailForm(PortalForm):
     email = email_field(_l("New email address"))
     current_password = current_password_field()
+
+    def validate_email(self, field):
+        """A new address meets the rules a registration does, or the rules could be dodged."""
+        at_a_domain_that_may_register(self, field)
 
 
 class DeleteAccountForm(PortalForm):

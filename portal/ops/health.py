@@ -1,6 +1,6 @@
 """`GET /healthz` for monitors and load balancers, and warnings about how the portal is run.
 
-Cheap (one query on an indexed column), no personal data, never rate-limited.
+Cheap (queries on indexed columns), no personal data, never rate-limited.
 """
 import logging
 import os
@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.auth import approval
 from portal.clock import now
 from portal.extensions import db, limiter
 from portal.mail.models import OutboxMail
@@ -26,6 +27,7 @@ def healthz():
             select(func.count(OutboxMail.id), func.min(OutboxMail.created_at))
             .where(OutboxMail.status.in_(("queued", "sending")))
         ).one()
+        approval_queue = approval.queue_size()
     except SQLAlchemyError:
         db.session.rollback()
         return jsonify(database="unavailable"), 503
@@ -33,6 +35,7 @@ def healthz():
         "database": "ok",
         "mail_queue": {"waiting": waiting, "oldest_seconds": int((now() - oldest).total_seconds()) if oldest else 0},
         "public_url": current_app.config["PUBLIC_URL"],
+        "approval_queue": approval_queue,
     }
     if warnings := current_app.extensions.get(WARNINGS_KEY):
         body["warnings"] = warnings
