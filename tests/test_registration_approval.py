@@ -210,3 +210,17 @@ def test_an_unknown_approval_setting_stops_the_start(tmp_path, inbox, clock):
     with pytest.raises(ValueError, match="REGISTRATION_APPROVAL"):
         with running_portal(tmp_path, inbox, clock, REGISTRATION_APPROVAL="manual"):
             pass
+
+
+def test_an_account_never_verified_that_a_reset_verifies_waits_too(app, approval, deliver, clock):
+    """An account made before its address was proved (an older portal's) is verified by a reset code: it waits."""
+    from portal.auth import passwords
+
+    with app.app_context():
+        db.session.add(User(email=ADA, full_name="Ada", password_hash=passwords.hash_password("x"), language="en"))
+        db.session.commit()
+    person = Visitor(app.test_client(), htmx=False)
+    person.post("/reset", {"email": ADA})
+    person.post("/reset/code", {"code": code_in(deliver().to(ADA)[-1])})
+    person.post("/reset/password", {"password": "Fresh-Pass-2026!", "confirm": "Fresh-Pass-2026!"})
+    assert account(app).is_verified and account(app).is_waiting_for_approval
