@@ -42,6 +42,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     templating.install(app)
     _init_logging(app.config["LOG_FORMAT"])
     health.check_public_url(app)
+    health.check_breach_file(app)
+    health.check_mail_server(app)
     schema.create_schema(app)
     if app.config["MAIL_WORKER"]:
         from portal.ops import worker

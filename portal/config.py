@@ -17,6 +17,7 @@ from portal import limits
 HOUR = 3600
 # Where `make run` serves by default; never the Host a request names, which its sender chooses.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+BREACH_CHECK_MODES = ("off", "range", "local")
 
 
 class Defaults:
@@ -36,6 +37,14 @@ class Defaults:
     # How many argon2 computations one process runs at once (the others
     # queue); None: as many as the process has cores.
     PASSWORD_HASH_CONCURRENCY = None
+    # Refuse new passwords known from data breaches (`auth.breaches`): "off", "range"
+    # (the k-anonymity range API at PASSWORD_BREACH_RANGE_URL) or "local" (a sorted file
+    # of SHA-1 hashes at PASSWORD_BREACH_FILE; None: `instance/pwned-passwords.txt`).
+    PASSWORD_BREACH_CHECK = "off"
+    PASSWORD_BREACH_RANGE_URL = "https://api.pwnedpasswords.com/range/"
+    # Seconds the range API has to answer before the bundled common passwords are used instead.
+    PASSWORD_BREACH_TIMEOUT = 2
+    PASSWORD_BREACH_FILE = None
 
     # Admins' TOTP keys are stored encrypted (`admin.totp_keys`) with TOTP_ENCRYPTION_KEY
     # (a Fernet key; unset: `instance/totp_encryption_key`, made on first start), never
@@ -124,6 +133,15 @@ class Defaults:
     # Ask, with the acceptance, what the files are for; each download records the answer.
     ASK_STATED_USE = False
 
+    # Who may register (`auth.domains`): domains, each covering its subdomains, as a list or "a.org, b.org".
+    # No allowed domains: every domain but the denied ones.
+    REGISTRATION_ALLOWED_DOMAINS = []
+    REGISTRATION_DENIED_DOMAINS = []
+    # Refuse the throwaway-mail services of the `disposable-email-domains` package.
+    REGISTRATION_BLOCK_DISPOSABLE = False
+    # "auto": a verified account may download at once; "admin": it waits for an admin's approval.
+    REGISTRATION_APPROVAL = "auto"
+
 
 def instance_path(default: Path) -> str:
     """Runtime data lives here; PORTAL_INSTANCE_PATH moves it (before any config is read)."""
@@ -160,8 +178,15 @@ def load(app, overrides: dict) -> None:
     if not app.config.get("TOTP_ENCRYPTION_KEY"):
         app.config["TOTP_ENCRYPTION_KEY"] = instance_secret(Path(app.instance_path), "totp_encryption_key",
                                                             lambda: Fernet.generate_key().decode())
+    if app.config["REGISTRATION_APPROVAL"] not in ("auto", "admin"):
+        raise ValueError(f"PORTAL_REGISTRATION_APPROVAL is auto or admin, not {app.config['REGISTRATION_APPROVAL']!r}")
     for key in [app.config["TOTP_ENCRYPTION_KEY"], *app.config["TOTP_ENCRYPTION_KEY_FALLBACKS"]]:
         Fernet(key)  # a mistyped key stops the start (ValueError), not an admin's log-in later
+    if app.config["PASSWORD_BREACH_CHECK"] not in BREACH_CHECK_MODES:
+        raise ValueError(f"PASSWORD_BREACH_CHECK must be one of {', '.join(BREACH_CHECK_MODES)}, "
+                         f"not {app.config['PASSWORD_BREACH_CHECK']!r}")
+    if not app.config["PASSWORD_BREACH_FILE"]:
+        app.config["PASSWORD_BREACH_FILE"] = os.path.join(app.instance_path, "pwned-passwords.txt")
 
 
 def database_options(config) -> dict:

@@ -60,6 +60,9 @@ class User(UserMixin, db.Model):
     stated_use: Mapped[str | None] = mapped_column(String(20))
     # "en" or "fr" (portal.web.i18n): the pages after log-in and every mail to the account are in it.
     language: Mapped[str | None] = mapped_column(String(8))
+    # With `REGISTRATION_APPROVAL = "admin"`: since when the verified account waits for an admin;
+    # None once approved, and for every account made before approval existed.
+    approval_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     codes: Mapped[list["OneTimeCode"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -83,6 +86,10 @@ class User(UserMixin, db.Model):
     @property
     def is_disabled(self) -> bool:
         return self.disabled_at is not None
+
+    @property
+    def is_waiting_for_approval(self) -> bool:
+        return self.approval_requested_at is not None
 
     @property
     def is_subscribed(self) -> bool:

@@ -439,3 +439,34 @@ def test_the_catalogue_moves_only_for_those_who_have_not_asked_for_less_motion(b
         assert poster.evaluate(transition) == "0.2s"
         page.emulate_media(reduced_motion="reduce")
         assert poster.evaluate(transition) == "0s"
+
+
+@WITH_AND_WITHOUT_JS
+def test_what_a_waiting_account_sees_and_the_desk_s_queue_are_accessible(browser, live_server, app, ada, add_video,
+                                                                         javascript):
+    from test_admin_browser import admin_with_second_factor, log_in_on_pages
+
+    app.config["REGISTRATION_APPROVAL"] = "admin"
+    video_id, _ = add_video()
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.email == ada))
+        user.approval_requested_at = user.verified_at
+        db.session.commit()
+    with browser_page(browser, live_server, javascript) as (page, _):
+        page.goto("/login?next=/welcome")
+        fill_log_in(page.get_by_role("main"))
+        page.get_by_role("main").get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Your account is waiting for approval")).to_be_visible()
+        assert_accessible(page, "waiting for approval, after verifying")
+        page.goto(f"/videos/{video_id}")
+        assert_accessible(page, "a video page, waiting for approval")
+        page.get_by_role("link", name=re.compile(r"^Download HD 1080p MP4")).click()
+        expect(page.get_by_role("heading", name="Your account is waiting for approval")).to_be_visible()
+        assert_accessible(page, "a download refused, waiting for approval")
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", "boss@example.org", "--password-stdin"],
+                                          input=STRONG_PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    with browser_page(browser, live_server, javascript) as (page, _):
+        log_in_on_pages(page, app, admin_with_second_factor(app))
+        expect(page.get_by_role("button", name=f"Approve {ada}")).to_be_visible()
+        assert_accessible(page, "admin desk with accounts waiting for approval")

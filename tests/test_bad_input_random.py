@@ -197,6 +197,8 @@ def people(app, new_visitor, deliver, clock):
         f"/admin/mails/{mail_id}/drop": (at_desk, "/admin"),
         f"/admin/accounts/{carol_id}/disable": (at_desk, f"/admin/accounts/{carol_id}/disable"),
         "/admin/recovery-codes": (at_desk, "/admin/recovery-codes"),
+        f"/admin/accounts/{carol_id}/approve": (at_desk, "/admin"),
+        f"/admin/accounts/{carol_id}/refuse": (at_desk, "/admin"),
         f"/admin/accounts/{carol_id}/enable": (at_desk, "/admin"),
         f"/admin/accounts/{carol_id}/unlock": (at_desk, "/admin"),
         "/login/second-factor/passkey": (entering_code, "/login/second-factor"),

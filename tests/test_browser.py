@@ -590,8 +590,9 @@ def test_without_javascript_registering_again_leads_back_to_the_code_in_the_inbo
     expect_logged_in(page)
 
 
-def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, page, inbox):
-    app.config["CODE_RESEND_COOLDOWN"] = 3
+def waiting_to_ask_for_a_new_code(app, page, cooldown: int = 3):
+    """Registered in the dialog, on a page whose clock the test holds: the code step, and its "Send new code"."""
+    app.config["CODE_RESEND_COOLDOWN"] = cooldown
     install_clock(page)
     visit(page, "/")
     dialog = open_from_header(page, "Create an account", "Create an account")
@@ -599,6 +600,11 @@ def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, p
     click(dialog.get_by_role("button", name="Create account"))
     dialog = step(page, CHECK_YOUR_INBOX)
     resend = dialog.get_by_role("button", name="Send new code")
+    return dialog, resend
+
+
+def test_send_new_code_waits_out_the_cooldown_with_a_countdown_then_works(app, page, inbox):
+    dialog, resend = waiting_to_ask_for_a_new_code(app, page)
 
     expect(resend).to_be_disabled()
     countdown = dialog.get_by_text(re.compile("^You can ask for a new code in"))

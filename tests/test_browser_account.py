@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from browser_support import is_announced, wait_for_code
+from browser_support import htmx_ready, is_announced, wait_for_code
 from conftest import STRONG_PASSWORD
 from test_browser import (  # noqa: F401  (fixtures)
     ADA,
@@ -44,9 +44,9 @@ def log_in_to_my_account(page):
 
 
 def in_place(page, name):
-    """A step of My account, loaded in place into the page."""
-    heading = page.get_by_role("heading", name=name, exact=True)
-    expect(heading).to_be_visible()
+    """A step of My account, loaded in place into the page, once htmx has settled it (until then it may
+    still move focus to the step's first field, and typing would land in the wrong one)."""
+    htmx_ready(page.get_by_role("heading", name=name, exact=True))
     return page.locator("#page-body")
 
 

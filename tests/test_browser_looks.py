@@ -8,7 +8,7 @@ import pytest
 from portal.extensions import db
 from portal.models import User
 
-from browser_support import install_clock, let_time_pass
+from browser_support import let_time_pass
 from conftest import BOSS, STRONG_PASSWORD
 from helpers import write_captions
 from test_browser import (  # noqa: F401  (fixtures)
@@ -28,6 +28,7 @@ from test_browser import (  # noqa: F401  (fixtures)
     page_and_watch,
     step,
     visit,
+    waiting_to_ask_for_a_new_code,
 )
 
 pytestmark = pytest.mark.browser
@@ -72,14 +73,7 @@ def test_secondary_buttons_look_like_the_secondary_link_not_like_the_main_button
 
 
 def test_send_new_code_looks_unavailable_while_it_waits_and_available_once_it_works(app, page):
-    app.config["CODE_RESEND_COOLDOWN"] = 3
-    install_clock(page)
-    visit(page, "/")
-    dialog = open_from_header(page, "Create an account", "Create an account")
-    fill_registration(dialog)
-    click(dialog.get_by_role("button", name="Create account"))
-    dialog = step(page, CHECK_YOUR_INBOX)
-    resend = dialog.get_by_role("button", name="Send new code")
+    dialog, resend = waiting_to_ask_for_a_new_code(app, page)
     expect(resend).to_be_disabled()
     waiting = looks(resend)
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from helpers import BEFORE_PLACES, PLACE_SEARCHES, add_demo_library
+from helpers import PLACE_SEARCHES, add_demo_library, assert_the_upgrade_indexes_the_places_already_there
 from helpers import card_titles as titles
 
 
@@ -60,15 +60,7 @@ def test_a_place_typed_with_accents_it_does_not_have_is_found_too(app, add_video
 
 
 def test_the_upgrade_indexes_the_places_of_the_videos_already_there(app, tmp_path):
-    import flask_migrate
-
-    add_demo_library(app, tmp_path / "clip.mp4")
-    with app.app_context():
-        flask_migrate.downgrade(revision=BEFORE_PLACES)
-        flask_migrate.upgrade()
-    client = app.test_client()
-    for query, found in PLACE_SEARCHES:
-        assert titles(client.get("/", query_string={"q": query}).text) == found, query
+    assert_the_upgrade_indexes_the_places_already_there(app, tmp_path / "clip.mp4")
 
 
 @pytest.mark.parametrize("query", ['"', "NEAR(a b)", "*", "a AND OR", "'; DROP TABLE videos; --", "ü" * 300])
@@ -254,3 +246,21 @@ def test_fifty_visitors_at_once_each_get_a_token_of_their_own_session(app, libra
     answers = parallel(50, visit)
     assert [status for _, status in answers] == [303] * 50
     assert len({token for token, _ in answers}) == 50
+
+
+def test_loading_who_is_logged_in_commits_nothing_a_view_has_waiting(app, verified, clock):
+    """The user is loaded when first asked for, maybe mid-view: "last used" must not commit the view's work."""
+    from flask_login import current_user
+    from sqlalchemy import func, select
+
+    from portal.auth.sessions import LAST_SEEN_PRECISION
+    from portal.extensions import db
+    from portal.media.models import UnfoundSearch
+
+    clock.advance(LAST_SEEN_PRECISION.total_seconds() + 1)
+    cookie = verified.client.get_cookie("session").value
+    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+        db.session.add(UnfoundSearch(query="half-done work"))
+        assert current_user.is_authenticated
+        db.session.rollback()  # the view fails
+        assert db.session.scalar(select(func.count(UnfoundSearch.id))) == 0

@@ -15,7 +15,7 @@ def test_healthz_says_the_database_answers_and_how_long_mail_waits(app, visitor,
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.json == {"database": "ok", "mail_queue": {"waiting": 1, "oldest_seconds": 42},
-                             "public_url": "http://localhost"}
+                             "public_url": "http://localhost", "approval_queue": 0}
     assert "ada@example.org" not in response.text
 
 
@@ -77,3 +77,10 @@ def test_links_in_mails_never_take_the_host_a_request_names(tmp_path, inbox, mon
     with app.test_request_context("/", base_url="http://attacker.example:8080"):
         link = subscriptions.unsubscribe_url(db.session.scalar(select(User)))
     assert link.startswith("http://127.0.0.1:8000/newsletter/unsubscribe/")
+
+
+def test_without_a_mail_server_the_start_and_healthz_say_mails_are_printed_not_sent(tmp_path, inbox, caplog):
+    app = create_app(test_settings(tmp_path, inbox.port, MAIL_SERVER=None), instance_path=str(tmp_path / "instance"))
+    warning = "PORTAL_MAIL_SERVER is not set: mails, with their codes and links, are printed to the log instead of sent"
+    assert warning in caplog.text
+    assert warning in app.test_client().get("/healthz").json["warnings"]

@@ -125,3 +125,11 @@ def test_download_managers_save_each_file_under_the_name_sha256sums_checks(
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], check=False, cwd=tmp_path, capture_output=True,
                            text=True)
     assert check.returncode == 0 and check.stdout.count(": OK") == 2, check.stdout + check.stderr
+
+
+def test_the_terms_step_before_a_link_list_sends_the_person_back_to_the_same_search(app, verified_before_terms):
+    from urllib.parse import parse_qs, urlsplit
+
+    answer = verified_before_terms.client.get("/links.txt?q=maritime&year=2025")
+    assert answer.status_code == 303
+    assert parse_qs(urlsplit(answer.headers["Location"]).query)["next"] == ["/links.txt?q=maritime&year=2025"]

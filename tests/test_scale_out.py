@@ -12,9 +12,9 @@ from portal.mail.delivery import deliver_due
 
 from conftest import STRONG_PASSWORD, Visitor, code_in, test_settings
 from helpers import (
-    BEFORE_PLACES,
     PLACE_SEARCHES,
     add_demo_library,
+    assert_the_upgrade_indexes_the_places_already_there,
     card_titles,
     count_verifications_of,
     parallel_one_byte_downloads,
@@ -283,16 +283,7 @@ def test_search_finds_the_place_with_or_without_its_accents_on_postgresql(hosts,
 
 
 def test_the_upgrade_indexes_the_places_of_the_videos_already_there_on_postgresql(hosts, tmp_path):
-    import flask_migrate
-
-    app = hosts[0]
-    add_demo_library(app, tmp_path / "clip.mp4")
-    with app.app_context():
-        flask_migrate.downgrade(revision=BEFORE_PLACES)
-        flask_migrate.upgrade()
-    client = app.test_client()
-    for query, found in PLACE_SEARCHES:
-        assert card_titles(client.get("/", query_string={"q": query}).text) == found, query
+    assert_the_upgrade_indexes_the_places_already_there(hosts[0], tmp_path / "clip.mp4")
 
 
 def test_the_migrations_build_the_models_schema_on_postgresql(hosts, schema):

@@ -163,10 +163,12 @@ def test_a_database_migrations_behind_is_upgraded_when_the_portal_starts(tmp_pat
         flask_migrate.downgrade(revision=BEFORE_SEARCH_PLACES)
         assert "place" not in columns("video_search")
         assert not inspect(db.engine).has_table("passkeys")
+        assert "approval_requested_at" not in columns("users")
         db.engine.dispose()
     with create_app(settings, instance_path=str(tmp_path)).app_context():
         assert "place" in columns("video_search")
         assert "credential_id" in columns("passkeys")
+        assert "approval_requested_at" in columns("users")
         db.engine.dispose()
 
 
@@ -201,4 +203,4 @@ def test_make_run_on_another_port_serves_there_and_writes_that_address_into_mail
         output = server.communicate(timeout=30)[0].decode()
     assert status == 200, output
     assert f'"public_url":"http://127.0.0.1:{port}"' in health.replace(" ", "")
-    assert "warnings" not in health
+    assert "PORTAL_PUBLIC_URL is not set" not in health

@@ -4,6 +4,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.auth.forms import (
+    at_a_domain_that_may_register,
     current_password_field,
     email_field,
     full_name_field,
@@ -29,6 +30,10 @@ class DetailsForm(PortalForm):
 class ChangeEmailForm(PortalForm):
     email = email_field(_l("New email address"))
     current_password = current_password_field()
+
+    def validate_email(self, field):
+        """A new address meets the rules a registration does, or the rules could be dodged."""
+        at_a_domain_that_may_register(self, field)
 
 
 class DeleteAccountForm(PortalForm):

@@ -5,7 +5,7 @@ import click
 from cryptography.fernet import InvalidToken
 from flask.cli import AppGroup
 
-from portal.admin import audit, users
+from portal.admin import approvals, audit, users
 from portal.auth import accounts, passwords
 from portal.csv_cells import write_rows
 from portal.models import User
@@ -23,12 +23,12 @@ def _account(email: str) -> User:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-        if unmet := passwords.unmet_rules(password):
+        if unmet := passwords.refusals(password):
             raise click.ClickException("the password does not meet the policy: " + " ".join(unmet))
         return password
     while True:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        unmet = passwords.unmet_rules(password)
+        unmet = passwords.refusals(password)
         if not unmet:
             return password
         click.echo(passwords.HINT + "\n" + "\n".join(unmet), err=True)
@@ -61,16 +61,16 @@ def create_admin_command(email, password_stdin):
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on standard output.")
 def list_command(unverified, as_csv):
     """Every account, oldest first."""
+    listing = users.accounts_listing(unverified)
     rows = [(user.email, user.full_name, user.role, user.created_at.isoformat(),
              user.verified_at.isoformat() if user.verified_at else "",
              user.disabled_at.isoformat() if user.disabled_at else "")
-            for user in users.accounts_listing(unverified)]
+            for user in listing]
     if as_csv:
         write_rows(["email", "name", "role", "created_at", "verified_at", "disabled_at"], rows)
         return
-    for email, name, role, created, verified, disabled in rows:
-        state = "disabled" if disabled else ("verified" if verified else "unverified")
-        click.echo(f"{created[:16]}  {role:<6}  {state:<10}  {email}  {name}")
+    for user, (email, name, role, created, *_dates) in zip(listing, rows, strict=True):
+        click.echo(f"{created[:16]}  {role:<6}  {users.state_word(user):<10}  {email}  {name}")
     click.echo(f"{len(rows)} account(s)")
 
 
@@ -91,6 +91,27 @@ def disable_command(email):
     user = _account(email)
     users.disable(user, audit.COMMAND_LINE)
     click.echo(f"{user.email} is disabled; its sessions have ended.")
+
+
+@users_group.command("approve")
+@click.argument("email")
+def approve_command(email):
+    """Let an account that waits for approval download; its owner is mailed."""
+    user = _account(email)
+    if not approvals.approve(user, audit.COMMAND_LINE):
+        raise click.ClickException(f"{user.email} is not waiting for approval")
+    click.echo(f"{user.email} is approved; its owner is told by mail.")
+
+
+@users_group.command("refuse")
+@click.argument("email")
+def refuse_command(email):
+    """Refuse an account that waits for approval: it is deleted and its owner mailed; the address may register again."""
+    user = _account(email)
+    address = user.email
+    if not approvals.refuse(user, audit.COMMAND_LINE):
+        raise click.ClickException(f"{address} is not waiting for approval")
+    click.echo(f"{address} is refused: the account is deleted and its owner told by mail.")
 
 
 @users_group.command("enable")

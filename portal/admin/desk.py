@@ -23,6 +23,7 @@ PERIODS = {"week": 7, "month": 30, "all": None}
 class Counts:
     accounts: int
     verified: int
+    waiting_for_approval: int
     subscribers: int
     downloads_this_week: int
     mails_waiting: int
@@ -47,6 +48,7 @@ def counts() -> Counts:
     return Counts(
         accounts=_count(),
         verified=_count(User.verified_at.is_not(None)),
+        waiting_for_approval=_count(User.approval_requested_at.is_not(None)),
         subscribers=_count(User.newsletter_subscribed_at.is_not(None)),
         downloads_this_week=_count(Download.at > now() - timedelta(days=7), of=Download.id),
         mails_waiting=_count(queued, OutboxMail.attempts == 0, of=OutboxMail.id),

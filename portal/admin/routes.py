@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.admin import audit, users
+from portal.admin import approvals, audit, users
 from portal.admin import desk as desk_data
 from portal.admin.forms import AppCodeForm, SecondFactorForm
 from portal.auth import accounts, passkeys, second_factor
@@ -118,7 +118,7 @@ def _actor() -> str:
 @desk_only
 def desk():
     return render("admin/_desk.html", page="admin/desk.html", counts=desk_data.counts(),
-                  newest=desk_data.newest_accounts(),
+                  newest=desk_data.newest_accounts(), waiting=approvals.waiting_accounts(),
                   most_downloaded={period: desk_data.most_downloaded(period) for period in desk_data.PERIODS},
                   unfound=searches.report(50), failed_mails=desk_data.failed_mails(), audit_log=audit.latest(),
                   recovery_codes_left=second_factor.recovery_codes_left(current_user),
@@ -198,3 +198,17 @@ def unlock_account(user_id: int):
     user = db.get_or_404(User, user_id)
     users.unlock(user.email, _actor())
     return advance(url_for("admin.account", email=user.email))
+
+
+@blueprint.post("/admin/accounts/<id:user_id>/approve")
+@desk_only
+def approve_account(user_id: int):
+    approvals.approve(db.get_or_404(User, user_id), _actor())
+    return advance(url_for("admin.desk", _anchor="waiting-for-approval"))
+
+
+@blueprint.post("/admin/accounts/<id:user_id>/refuse")
+@desk_only
+def refuse_account(user_id: int):
+    approvals.refuse(db.get_or_404(User, user_id), _actor())
+    return advance(url_for("admin.desk", _anchor="waiting-for-approval"))

@@ -33,6 +33,14 @@ def accounts_listing(unverified_only: bool = False) -> list[User]:
     return list(db.session.scalars(query))
 
 
+def state_word(user: User) -> str:
+    if user.is_disabled:
+        return "disabled"
+    if user.is_waiting_for_approval:
+        return "waiting"
+    return "verified" if user.is_verified else "unverified"
+
+
 def _date(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
@@ -51,6 +59,7 @@ def state_of(user: User) -> list[tuple[str, str]]:
     return [
         (_("Email"), user.email), (_("Name"), user.full_name), (_("Organisation"), user.organisation or "-"),
         (_("Role"), user.role), (_("Created"), _date(user.created_at)), (_("Verified"), _date(user.verified_at)),
+        (_("Waiting for approval since"), _date(user.approval_requested_at)),
         (_("Disabled"), _date(user.disabled_at)),
         (_("Newsletter"),
          _("since %(date)s", date=_date(user.newsletter_subscribed_at)) if user.is_subscribed else _("no")),

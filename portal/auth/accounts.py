@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from portal.auth import address_limits, codes, passwords, sessions
+from portal.auth import address_limits, approval, codes, passwords, sessions
 from portal.auth.models import Passkey
 from portal.clock import now, wait_in_words
 from portal.extensions import db
@@ -57,6 +57,7 @@ def complete_registration(address: str, user: User | None, record: CodeFlowRecor
     user.password_hash = record.pending_password_hash
     user.full_name = record.pending_full_name
     user.organisation = record.pending_organisation
+    approval.on_verified(user, was_verified=user.is_verified)
     user.verified_at = user.verified_at or now()
     user.language = record.language or user.language
     db.session.flush()
@@ -115,6 +116,7 @@ def set_new_password(user: User, password: str) -> None:
     now, and the address's failed log-ins are forgotten.
     """
     user.password_hash = passwords.hash_password(password)
+    approval.on_verified(user, was_verified=user.is_verified)
     user.verified_at = user.verified_at or now()
     sessions.end_all(user)
     codes.kill(user.email)
@@ -134,12 +136,13 @@ def passkey_names(user: User) -> list[str]:
 # --- Delete an account (the person's own "Delete account" and `portal users delete`) ---
 
 
-def delete_account(user: User) -> None:
+def delete_account(user: User, mail_template: str = "account_deleted",
+                   mail_subject: str = _l("Your account was deleted")) -> None:
     """The account goes with its sessions, codes, unfinished flows and unsent mail.
 
     The record of its downloads stays, without the person (their `user_id`
-    becomes NULL). A verified address is told by mail; one never proved is
-    not mailed, as it may not be the registrant's.
+    becomes NULL). A verified address is told by mail (`mail_template`); one
+    never proved is not mailed, as it may not be the registrant's.
     """
     address, user_id, was_verified, language = user.email, user.id, user.is_verified, language_of(user)
     sessions.end_all(user)
@@ -149,6 +152,6 @@ def delete_account(user: User) -> None:
     db.session.delete(user)
     db.session.flush()
     if was_verified:
-        outbox.enqueue(address, "account_deleted", _l("Your account was deleted"), language=language)
+        outbox.enqueue(address, mail_template, mail_subject, language=language)
     log.info("account %s deleted", user_id)
     db.session.commit()

@@ -4,7 +4,7 @@ from flask_login import current_user
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
-from portal.auth import accounts, passwords
+from portal.auth import accounts, domains, passwords
 from portal.web.forms import PortalForm
 
 
@@ -14,10 +14,10 @@ def no_control_characters(form, field):
 
 
 def meets_password_policy(form, field):
-    """Name every unmet rule in a message of its own."""
+    """Name every unmet rule in a message of its own, or that the password is known from breaches."""
     if not field.data:
         raise ValidationError(_l("Enter a password."))
-    field.errors.extend(passwords.unmet_rules(field.data))
+    field.errors.extend(passwords.refusals(field.data))
 
 
 def strip(value):
@@ -73,6 +73,12 @@ def is_current_password(form, field):
         raise ValidationError(refusal)
 
 
+def at_a_domain_that_may_register(form, field):
+    """The admin's domain rules, checked before any code is sent; only once the address itself is well formed."""
+    if not field.errors and not domains.may_register(field.data):
+        raise ValidationError(domains.REFUSED_DOMAIN)
+
+
 def current_password_field(label=_l("Current password")):
     return PasswordField(label, validators=[DataRequired(_l("Enter your current password.")), is_current_password])
 
@@ -82,6 +88,9 @@ class RegisterForm(PortalForm):
     email = email_field()
     organisation = organisation_field()
     password, confirm = new_password_fields()
+
+    def validate_email(self, field):
+        at_a_domain_that_may_register(self, field)
 
 
 class CodeForm(PortalForm):

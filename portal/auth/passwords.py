@@ -13,6 +13,8 @@ from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from portal.auth import breaches
+
 log = logging.getLogger("portal.auth.passwords")
 
 MIN_LENGTH = 12
@@ -53,6 +55,17 @@ RULES = (
 def unmet_rules(password: str) -> list[str]:
     """The message of every rule the password breaks, in the policy's order, in the request's language."""
     return [str(rule.message) for rule in RULES if not rule.is_met(password)]
+
+
+BREACHED = _l("This password appears in known data breaches. Choose another.")
+
+
+def refusals(password: str) -> list[str]:
+    """Why a new password is refused: every rule it breaks, else that it is known from breaches.
+
+    Only a password that meets the rules is looked up, so no other one's hash prefix leaves the server.
+    """
+    return unmet_rules(password) or ([str(BREACHED)] if breaches.is_breached(password) else [])
 
 
 @dataclass

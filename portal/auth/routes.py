@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
-from portal.auth import accounts, passkeys, passwords, second_factor, sessions
+from portal.auth import accounts, approval, passkeys, passwords, second_factor, sessions
 from portal.auth.flows import AUTH_CHANGED, RESET_PASSWORD, VERIFY_EMAIL, reset_done, user_allowed_to_reset
 from portal.auth.forms import ButtonForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
 from portal.auth.sessions import members_only
@@ -15,6 +15,7 @@ from portal.web.navigation import next_page, pop_next_page, remember_next
 
 blueprint = Blueprint("auth", __name__)
 blueprint.add_app_template_global(passwords.HINT, "password_hint")
+blueprint.add_app_template_global(approval.waiting_notice, "waiting_for_approval")
 
 
 def failed(response) -> bool:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.exceptions import HTTPException
 
 from portal.clock import now, seconds_ago
@@ -38,18 +38,31 @@ def load_user(session_token: str) -> User | None:
     login = session.get(LOGIN_KEY)
     if not login:
         return None
-    found = db.session.execute(
-        select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.session_token == session_token, LoginSession.token == login, User.disabled_at.is_(None))
-    ).first()
+    with db.session.no_autoflush:  # a view's own changes stay its own (see `_note_seen`)
+        found = db.session.execute(
+            select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+            .where(User.session_token == session_token, LoginSession.token == login, User.disabled_at.is_(None))
+        ).first()
     if found is None:
         return None
     user, login_session = found
     g.login_session_id = login_session.id
     if login_session.last_seen_at is None or now() - login_session.last_seen_at > LAST_SEEN_PRECISION:
-        login_session.last_seen_at = now()
-        db.session.commit()
+        _note_seen(login_session.id)
     return user
+
+
+def _note_seen(login_id: int) -> None:
+    """Write "last used", unless the request already has changes of its own waiting.
+
+    The user is loaded when first asked for, which may be in the middle of a
+    view; its changes must commit with the rest of its work, not here. The
+    time is approximate anyway: the next request writes it.
+    """
+    if db.session.new or db.session.dirty or db.session.deleted:
+        return
+    db.session.execute(update(LoginSession).where(LoginSession.id == login_id).values(last_seen_at=now()))
+    db.session.commit()
 
 
 @login_manager.unauthorized_handler

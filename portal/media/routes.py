@@ -3,6 +3,7 @@ from flask import Blueprint, Response, abort, redirect, request, send_file, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.auth import approval
 from portal.extensions import db
 from portal.media import (
     catalogue,
@@ -18,7 +19,7 @@ from portal.media import (
 )
 from portal.media.forms import AcceptTermsForm
 from portal.media.models import Rendition, Still, Video
-from portal.web.htmx import is_htmx, render, render_form
+from portal.web.htmx import current_page, is_htmx, render, render_form
 from portal.web.navigation import number_in_query, safe_next, text_in_query
 
 blueprint = Blueprint("media", __name__)
@@ -121,9 +122,15 @@ def download(rendition_id: int):
     rendition = db.get_or_404(Rendition, rendition_id)
     if not current_user.is_authenticated or not current_user.is_verified:
         return redirect(url_for("auth.login", next=url_for("media.video", video_id=rendition.video_id)))
+    if current_user.is_waiting_for_approval:
+        return _waiting_for_approval()
     if terms.needs_acceptance(current_user):
         return _terms_step(AcceptTermsForm(), url_for("media.video", video_id=rendition.video_id), rendition_id)
     return serving.file_response(rendition, current_user, via_link=False)
+
+
+def _waiting_for_approval():
+    return render("_message.html", 403, **approval.waiting_notice()._asdict())
 
 
 @blueprint.route("/terms/accept", methods=["GET", "POST"])
@@ -196,8 +203,10 @@ def _list_answer(kind: str, videos, back: str, filename: str):
     """The link list ("links") or SHA256SUMS ("sums") of `videos`, for a verified account; others log in first."""
     if not current_user.is_authenticated or not current_user.is_verified:
         return redirect(url_for("auth.login", next=back))
+    if current_user.is_waiting_for_approval:
+        return _waiting_for_approval()
     if terms.needs_acceptance(current_user):
-        return redirect(url_for("media.accept_terms", next=request.path), 303)
+        return redirect(url_for("media.accept_terms", next=current_page()), 303)
     text = link_lists.link_list(current_user, videos) if kind == "links" else link_lists.sha256sums(videos)
     response = Response(text, mimetype="text/plain")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -223,6 +232,8 @@ def linked_download(token: str, name: str | None = None):
                       "Copy a new link from the video page."),
         )
     user, rendition_id = resolved
+    if user.is_waiting_for_approval:
+        return _waiting_for_approval()
     if terms.needs_acceptance(user):
         return render(
             "_message.html",

@@ -1,7 +1,7 @@
 """Passkeys: WebAuthn credentials beside the password, and the single-use challenges handed out for them.
 
 Revision ID: 7d3c1a9e4b20
-Revises: 1bb3f3e554fc
+Revises: 7c4d2e9a8b31
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from portal.models import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '7d3c1a9e4b20'
-down_revision = '1bb3f3e554fc'
+down_revision = '7c4d2e9a8b31'
 branch_labels = None
 depends_on = None
 
