@@ -122,7 +122,7 @@ class Inbox:
 
 def without_tokens(html: str) -> str:
     """The page without its CSRF tokens (they differ on every render)."""
-    return re.sub(r'value="[^"]*\.[^"]*"', "", html)
+    return re.sub(r'(value|data-csrf)="[^"]*\.[^"]*"', "", html)
 
 
 def text_of(message) -> str:
