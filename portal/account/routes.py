@@ -207,11 +207,9 @@ def confirm_identity():
 def confirm_with_passkey():
     """A passkey of this very account proves it; another account's is refused like a wrong one."""
     try:
-        user = passkeys.authenticate(json_steps.posted_object())
+        passkeys.proves(current_user, json_steps.posted_object())
     except passkeys.Refused as refusal:
         return json_steps.refused(refusal.message)
-    if user.id != current_user.id:
-        return json_steps.refused(passkeys.NOT_ACCEPTED)
     reauthentication.note()
     return json_steps.go_to(safe_next(request.args.get("next")) or url_for("account.overview"))
 

@@ -61,11 +61,9 @@ def second_factor_by_passkey():
     if user is None or not second_factor.is_set_up(user) or not second_factor.passkey_may_follow():
         return json_steps.refused(passkeys.TOO_LATE)
     try:
-        proved = passkeys.authenticate(json_steps.posted_object())
+        passkeys.proves(user, json_steps.posted_object())
     except passkeys.Refused as refusal:
         return json_steps.refused(refusal.message)
-    if proved.id != user.id:
-        return json_steps.refused(passkeys.NOT_ACCEPTED)
     second_factor.complete(user)
     return json_steps.go_to(pop_next_page())
 

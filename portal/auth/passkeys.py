@@ -224,6 +224,12 @@ def sign_in_options() -> str:
     return options_to_json(options)
 
 
+def proves(user: User, credential: dict) -> None:
+    """The answer is one of `user`'s own passkeys (a fresh proof it is them), or `Refused` as any other is."""
+    if authenticate(credential).id != user.id:
+        raise Refused(NOT_ACCEPTED)
+
+
 def authenticate(credential: dict) -> User:
     """The account this passkey answer proves, or `Refused`.
 
