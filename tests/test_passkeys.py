@@ -136,6 +136,25 @@ def test_an_answer_is_good_once(app, ada):
     assert (again.status_code, again.get_json()) == (422, {"error": TOO_LATE})
 
 
+def test_fifty_copies_of_one_answer_posted_at_once_sign_in_once(app, ada):
+    """The challenge is spent by one guarded delete: however many copies of the answer (and of the browser's
+    cookie) arrive together, one signs in and the others are told it was already used."""
+    from helpers import parallel
+
+    with_passkey(ada, authenticator := SoftAuthenticator(counter=None))
+    answer = json.dumps(authenticator.get(ada.options("/login/passkey/options")))
+    token = ada.csrf_token("/login")
+    cookie = ada.client.get_cookie("session").value
+
+    def post_the_answer() -> int:
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        return client.post("/login/passkey", data=answer,
+                           headers={"X-CSRFToken": token, "Content-Type": "application/json"}).status_code
+
+    assert sorted(parallel(50, post_the_answer)) == [200] + [422] * 49
+
+
 def test_a_challenge_dies_after_five_minutes(app, ada, clock):
     with_passkey(ada, authenticator := SoftAuthenticator())
     answer = authenticator.get(ada.options("/login/passkey/options"))
