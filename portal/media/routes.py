@@ -43,10 +43,7 @@ def download_link(rendition: Rendition) -> str:
 
 def catalogue_page(notice: str | None = None):
     """The home page: the catalogue, or only its results for an htmx search; `notice` is said once above it."""
-    query = text_in_query("q", longest=200)
-    tag = text_in_query("tag", longest=80)
-    year = number_in_query("year")
-    year = year if year and 1 <= year <= 9999 else None
+    query, tag, year = _filters()
     number = number_in_query("page") or 1
     listing = listing_cache.cached(("listing", query, tag, year, number),
                                    lambda: catalogue.listing(query, tag, year, number))
@@ -192,7 +189,8 @@ def results_sha256sums():
                         "SHA256SUMS")
 
 
-def _filters():
+def _filters() -> tuple[str, str, int | None]:
+    """The catalogue's search, tag and year as the query gives them: text without control characters, a real year."""
     query = text_in_query("q", longest=200)
     tag = text_in_query("tag", longest=80)
     year = number_in_query("year")
