@@ -137,9 +137,8 @@ def end_other_sessions():
 @members_only
 @account_forms
 @reauthentication.required(then="account.overview")
+@passkeys.where_offered
 def passkey_options():
-    if not passkeys.are_offered():
-        abort(404)
     return json_steps.options(passkeys.registration_options(current_user))
 
 
@@ -147,10 +146,9 @@ def passkey_options():
 @members_only
 @account_forms
 @reauthentication.required(then="account.overview")
+@passkeys.where_offered
 def add_passkey():
     """The browser made a passkey: keep it, named after the browser and system it was made on."""
-    if not passkeys.are_offered():
-        abort(404)
     try:
         passkeys.add(current_user, json_steps.posted_object(), profile.browser_name(request.user_agent.string))
     except passkeys.Refused as refusal:

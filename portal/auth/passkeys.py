@@ -13,6 +13,7 @@ a captured answer finds it gone. User verification (PIN, fingerprint, face)
 is always required. A passkey is only ever a second way in: the password
 stays, and removing the last passkey is always allowed.
 """
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -20,7 +21,7 @@ import logging
 import secrets
 from urllib.parse import urlsplit
 
-from flask import current_app, session
+from flask import abort, current_app, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -92,6 +93,16 @@ def are_offered() -> bool:
     except ValueError:
         pass
     return bool(host.hostname) and (host.scheme == "https" or host.hostname == "localhost")
+
+
+def where_offered(view):
+    """A passkey view answers 404 where browsers can't use passkeys (`are_offered`)."""
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if not are_offered():
+            abort(404)
+        return view(*args, **kwargs)
+    return guarded
 
 
 def user_handle(user: User) -> bytes:

@@ -1,5 +1,5 @@
 """One small view per step of the account dialogs: form, one call, render."""
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 
 from portal.auth import accounts, approval, passkeys, passwords, second_factor, sessions
@@ -93,18 +93,16 @@ def login():
 
 @blueprint.post("/login/passkey/options")
 @account_forms
+@passkeys.where_offered
 def passkey_sign_in_options():
-    if not passkeys.are_offered():
-        abort(404)
     return json_steps.options(passkeys.sign_in_options())
 
 
 @blueprint.post("/login/passkey")
 @login_tries
+@passkeys.where_offered
 def passkey_sign_in():
     """The admins' second factor is asked for after a passkey too: a passkey stands for the password only."""
-    if not passkeys.are_offered():
-        abort(404)
     try:
         user = passkeys.authenticate(json_steps.posted_object())
     except passkeys.Refused as refusal:
