@@ -10,13 +10,9 @@ from portal.auth import passwords
 from portal.extensions import db
 from portal.models import User
 
-from conftest import STRONG_PASSWORD, Visitor, code_in, create_account
+from conftest import STRONG_PASSWORD, Visitor, code_in, create_account, without_tokens
 
 WRONG = "The email or password is not right."
-
-
-def without_tokens(html: str) -> str:
-    return re.sub(r'value="[^"]*\.[^"]*"', "", html)
 
 
 def account(app):
