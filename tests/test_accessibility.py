@@ -54,10 +54,10 @@ WITH_AND_WITHOUT_JS = pytest.mark.parametrize("javascript", [True, False], ids=[
 
 
 @pytest.fixture
-def app(tmp_path, inbox):
+def app(tmp_path, inbox, migrated_database):
     """The browser tests' app, with a resend cooldown of a second (`let_time_pass` passes it)
     and a page that fails on purpose."""
-    with browser_app(tmp_path, inbox, CODE_RESEND_COOLDOWN=1) as app:
+    with browser_app(tmp_path, inbox, migrated_database, CODE_RESEND_COOLDOWN=1) as app:
 
         @app.get("/test/failure")
         def failure():

@@ -7,14 +7,13 @@ load. Every page fails its test on a Content-Security-Policy violation, an
 uncaught script error or a 5xx answer (see `browse`).
 """
 import re
+import shutil
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
 
-from portal import create_app
 from portal.auth import passwords
-from portal.extensions import db
 
 from browser_support import (
     CONTEXTS,
@@ -27,8 +26,7 @@ from browser_support import (
     let_time_pass,
     wait_for_code,
 )
-from conftest import OTHER_PASSWORD, STRONG_PASSWORD, create_account
-from conftest import test_settings as app_settings
+from conftest import OTHER_PASSWORD, STRONG_PASSWORD, create_account, running_portal
 
 try:
     from playwright.sync_api import expect
@@ -45,21 +43,17 @@ RESET_INTRO = "Enter the code to reset your password."
 
 
 @contextmanager
-def browser_app(tmp_path, inbox, **settings):
-    """An app with its mail worker on, on real time (which a test may move on: `let_time_pass`)."""
-    app = create_app(
-        app_settings(tmp_path, inbox.port, MAIL_WORKER=True, **settings),
-        instance_path=str(tmp_path / "instance"),
-    )
-    app.extensions["clock"] = RunningClock()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def browser_app(tmp_path, inbox, migrated_database, **settings):
+    """An app with its mail worker on, on real time (which a test may move on: `let_time_pass`),
+    on a copy of the migrated database."""
+    shutil.copyfile(migrated_database, tmp_path / "portal.sqlite3")
+    with running_portal(tmp_path, inbox, RunningClock(), MAIL_WORKER=True, **settings) as app:
+        yield app
 
 
 @pytest.fixture
-def app(tmp_path, inbox):
-    with browser_app(tmp_path, inbox) as app:
+def app(tmp_path, inbox, migrated_database):
+    with browser_app(tmp_path, inbox, migrated_database) as app:
         yield app
 
 

@@ -35,8 +35,8 @@ WAITING = "Your account is waiting for approval"
 
 
 @pytest.fixture
-def app(tmp_path, inbox):
-    with browser_app(tmp_path, inbox, REGISTRATION_APPROVAL="admin") as app:
+def app(tmp_path, inbox, migrated_database):
+    with browser_app(tmp_path, inbox, migrated_database, REGISTRATION_APPROVAL="admin") as app:
         yield app
 
 
