@@ -269,6 +269,12 @@
     }
   });
 
+  // The server names a file to fetch once the step is done (HX-Trigger: download-file): "Export my data"
+  // after the confirmation step it asked for.
+  document.body.addEventListener("download-file", function (event) {
+    window.location.assign(event.detail.value);
+  });
+
   // Escape (or any other way of closing) empties the dialog and returns focus.
   // When that control is gone (the header changed after logging in), focus
   // goes to the header's first control rather than to the page's <body>.

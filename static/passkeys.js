@@ -175,13 +175,17 @@
     });
   }
 
+  function addPasskey(button) {
+    ceremony(button, function (options) {
+      return navigator.credentials.create({publicKey: creationOptions(options)});
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var add = event.target.closest("[data-passkey-add]");
     var signIn = event.target.closest("[data-passkey-sign-in]");
     if (add) {
-      ceremony(add, function (options) {
-        return navigator.credentials.create({publicKey: creationOptions(options)});
-      });
+      addPasskey(add);
     } else if (signIn) {
       ceremony(signIn, function (options) {
         return navigator.credentials.get({publicKey: requestOptions(options)});
@@ -196,6 +200,11 @@
     container.querySelectorAll("[data-passkey-script-only][hidden]").forEach(function (element) {
       element.hidden = false;
     });
+    // Back from the confirmation step that "Add a passkey" asked for: carry on with it.
+    var asked = container.querySelector("[data-passkey-start]");
+    if (asked) {
+      addPasskey(asked);
+    }
     startAutofill(container);
   }
 

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import User
 
 from browser_support import LiveServer, assert_accessible, let_time_pass
-from conftest import create_account
+from conftest import STRONG_PASSWORD, create_account
 from test_browser import (  # noqa: F401  (fixtures)
     ADA,
     app,
@@ -279,3 +279,33 @@ def test_after_five_minutes_removing_a_passkey_asks_who_it_is_in_place_and_a_pas
     click(page.get_by_role("button", name="Remove passkey"))
 
     expect(page.get_by_role("status")).to_have_text(REMOVED)
+
+
+def test_after_five_minutes_adding_a_passkey_or_exporting_asks_in_place_then_carries_on(page, app, ada):
+    add_authenticator(page)
+    log_in_with_password(page)
+    page.goto("/account/")
+    page.evaluate("window.__marker = 1")
+    let_time_pass(app, 5 * 60 + 1)
+
+    page.get_by_role("button", name="Add a passkey").click()
+    confirm_with_the_password(page)
+
+    expect(page.get_by_role("status")).to_have_text(ADDED)  # no second click on "Add a passkey"
+    expect(page.get_by_role("listitem").filter(has_text="added")).to_have_count(1)
+    page.evaluate("window.__marker = 1")  # the page was loaded anew to list the passkey
+    let_time_pass(app, 5 * 60 + 1)
+
+    click(page.get_by_role("link", name="Export my data"))
+    with page.expect_download() as download:
+        confirm_with_the_password(page)
+
+    assert json.loads(open(download.value.path()).read())["account"]["email"] == ADA
+    expect(page.get_by_role("heading", name="My account")).to_be_visible()
+
+
+def confirm_with_the_password(page):
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    assert still_the_same_page(page)
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    click(page.get_by_role("button", name="Confirm", exact=True))

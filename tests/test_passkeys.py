@@ -1,6 +1,7 @@
 """The passkey rules that need no browser, with a WebAuthn authenticator written in Python
 (`soft_authenticator`); the browser tests drive Chromium's virtual one."""
 import json
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -302,15 +303,19 @@ def test_the_export_lists_the_passkeys_and_deleting_the_account_removes_them(app
 CONFIRM = "Confirm it&#39;s you"
 
 
-def test_adding_a_passkey_five_minutes_after_signing_in_asks_for_the_password_first(app, ada, clock):
+def test_adding_a_passkey_five_minutes_after_signing_in_asks_for_the_password_then_carries_on(app, ada, clock):
     clock.advance(5 * 60 + 1)
+    carry_on = "/account/?carry_on=add-passkey"
 
     asked = ada.post_json("/account/passkeys/options", {})
-    assert (asked.status_code, asked.get_json()) == (403, {"confirm": "/account/confirm?next=/account/"})
-    wrong = ada.post("/account/confirm?next=/account/", {"password": "Wrong-Horse-42"})
+    confirm = f"/account/confirm?next={quote(carry_on, safe='/?')}"
+    assert (asked.status_code, asked.get_json()) == (403, {"confirm": confirm})
+    wrong = ada.post(asked.get_json()["confirm"], {"password": "Wrong-Horse-42"})
     assert wrong.status_code == 422 and "That is not your current password." in wrong.text
-    ada.post("/account/confirm?next=/account/", {"password": STRONG_PASSWORD})
+    confirmed = ada.post(asked.get_json()["confirm"], {"password": STRONG_PASSWORD})
 
+    assert "data-passkey-start" in confirmed.text  # passkeys.js starts adding the passkey at once
+    assert "data-passkey-start" not in ada.get("/account/").text
     assert ada.add_passkey(SoftAuthenticator()).status_code == 200
 
 
@@ -329,14 +334,23 @@ def test_removing_a_passkey_after_five_minutes_asks_then_carries_on_to_the_remov
     assert "The passkey was removed." in removed.text and passkeys_in(app) == []
 
 
-def test_the_export_after_five_minutes_asks_for_the_password_first(app, ada, clock):
+def test_the_export_after_five_minutes_asks_for_the_password_then_downloads(app, ada, clock):
     clock.advance(5 * 60 + 1)
 
     asked = ada.get("/account/export")
-    ada.post("/account/confirm?next=/account/", {"password": STRONG_PASSWORD})
+    confirmed = ada.post("/account/confirm?next=/account/export", {"password": STRONG_PASSWORD})
 
     assert CONFIRM in asked.text
-    assert ada.client.get("/account/export").get_json()["account"]["email"] == "ada@example.org"
+    assert confirmed.get_json()["account"]["email"] == "ada@example.org"
+
+
+def test_the_export_in_place_goes_back_to_my_account_and_has_the_browser_fetch_the_file(app, ada):
+    in_place = Visitor(ada.client, htmx=True, page="/account/")
+
+    answer = in_place.client.get("/account/export", headers=in_place.headers())
+
+    assert json.loads(answer.headers["HX-Location"])["path"] == "/account/"
+    assert json.loads(answer.headers["HX-Trigger"]) == {"download-file": "/account/export"}
 
 
 def test_a_passkey_of_the_same_account_confirms_and_another_accounts_does_not(app, ada, clock):

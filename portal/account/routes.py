@@ -24,10 +24,13 @@ from portal.clock import now
 from portal.extensions import account_forms
 from portal.newsletter import subscriptions
 from portal.web import json_steps
-from portal.web.htmx import advance, finish, render, render_form
+from portal.web.htmx import advance, finish, is_htmx, render, render_form
 from portal.web.navigation import number_in_query, safe_next
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
+
+# After the confirmation step, My account starts the passkey the person asked for (`passkeys.js`).
+ADD_PASSKEY = "add-passkey"
 
 
 @blueprint.get("/")
@@ -39,7 +42,7 @@ def overview():
                   downloads=downloads, download_pages=pages, logins=profile.login_sessions(user),
                   this_login=sessions.current_login_id(), browser_name=profile.browser_name,
                   passkeys=passkeys.of_account(user),
-                  title=_("My account"))
+                  add_passkey_now=request.args.get("carry_on") == ADD_PASSKEY, title=_("My account"))
 
 
 @blueprint.route("/details", methods=["GET", "POST"])
@@ -136,7 +139,7 @@ def end_other_sessions():
 @blueprint.post("/passkeys/options")
 @members_only
 @account_forms
-@reauthentication.required(then="account.overview")
+@reauthentication.required(then="account.overview", carry_on=ADD_PASSKEY)
 @passkeys.where_offered
 def passkey_options():
     return json_steps.options(passkeys.registration_options(current_user))
@@ -214,8 +217,11 @@ def confirm_with_passkey():
 
 @blueprint.get("/export")
 @members_only
-@reauthentication.required(then="account.overview")
+@reauthentication.required()
 def export():
+    if is_htmx():
+        # Reached in place, after the confirmation step: My account again, and the browser fetches the file.
+        return advance(url_for("account.overview"), trigger=json.dumps({"download-file": request.path}))
     body = json.dumps(profile.export(current_user), indent=2, ensure_ascii=False)
     response = make_response(body)
     response.mimetype = "application/json"

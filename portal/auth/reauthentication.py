@@ -28,15 +28,16 @@ def is_recent() -> bool:
         now().timestamp() - moment <= current_app.config["REAUTHENTICATION_SECONDS"]
 
 
-def required(then: str | None = None):
+def required(then: str | None = None, **values):
     """Run the view only after a recent proof; else the confirmation step, which goes on to `then`
-    (an endpoint; by default the step itself, as a GET) once the person has proved it."""
+    (an endpoint, with `values` in its URL; by default the step itself, as a GET) once the person
+    has proved it."""
     def decorate(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
             if is_recent():
                 return view(*args, **kwargs)
-            next_step = url_for(then) if then else request.path
+            next_step = url_for(then, **values) if then else request.path
             confirm = url_for("account.confirm_identity", next=next_step)
             if request.is_json:
                 return json_steps.ask_to_confirm(confirm)
