@@ -427,3 +427,23 @@ def test_another_account_s_passkey_is_no_admin_s_second_factor(app, boss_with_pa
 
     assert second_factor_by_passkey(boss, adas).get_json() == {"error": NOT_ACCEPTED}
     assert boss.client.get("/admin").status_code == 404
+
+
+def test_wrong_passkeys_at_the_second_factor_count_as_wrong_codes_and_lock_it_not_the_password(
+        app, boss_with_passkey, ada, clock):
+    import pyotp
+
+    from helpers import totp_key_of
+
+    boss, own = boss_with_passkey
+    ada.add_passkey(adas := SoftAuthenticator())
+    boss.login("boss@example.org")
+    for _ in range(app.config["SECOND_FACTOR_MAX_FAILURES"]):
+        assert second_factor_by_passkey(boss, adas).get_json() == {"error": NOT_ACCEPTED}
+
+    locked = "Too many wrong codes for this account"
+    assert locked in second_factor_by_passkey(boss, own).get_json()["error"]
+    code = pyotp.TOTP(totp_key_of(app, "boss@example.org")).at(clock())
+    assert locked in boss.post("/login/second-factor", {"code": code}).text
+    assert boss.client.get("/admin").status_code == 404
+    assert ada.sign_in(adas).get_json() == {"location": "/"}  # Ada's own sign-ins were never counted

@@ -61,9 +61,11 @@ def second_factor_by_passkey():
     if user is None or not second_factor.is_set_up(user) or not second_factor.passkey_may_follow():
         return json_steps.refused(passkeys.TOO_LATE)
     try:
-        passkeys.proves(user, json_steps.posted_object())
-    except passkeys.Refused as refusal:
-        return json_steps.refused(refusal.message)
+        refusal = second_factor.check_passkey(user, json_steps.posted_object())
+    except passkeys.Refused as too_late:
+        refusal = too_late.message
+    if refusal is not None:
+        return json_steps.refused(refusal)
     second_factor.complete(user)
     return json_steps.go_to(pop_next_page())
 

@@ -241,6 +241,19 @@ def proves(user: User, credential: dict) -> None:
         raise Refused(NOT_ACCEPTED)
 
 
+def answers_for(user: User, credential: dict, challenge: bytes) -> bool:
+    """Whether the answer is one of `user`'s own passkeys, signed for `challenge` (`spend_sign_in_challenge`).
+
+    Uncounted: the caller counts the try (the admin's second factor counts it as a code's).
+    """
+    passkey = _passkey_named_in(credential)
+    return passkey is not None and passkey.user_id == user.id and _proves(passkey, credential, challenge)
+
+
+def spend_sign_in_challenge() -> bytes:
+    return _spend_challenge(SIGN_IN)
+
+
 def authenticate(credential: dict) -> User:
     """The account this passkey answer proves, or `Refused`.
 
@@ -249,9 +262,7 @@ def authenticate(credential: dict) -> User:
     authenticator keeps one: synced passkeys always say 0.
     """
     challenge = _spend_challenge(SIGN_IN)
-    credential_id = credential.get("id")
-    passkey = db.session.scalar(select(Passkey).where(Passkey.credential_id == credential_id)) \
-        if isinstance(credential_id, str) else None
+    passkey = _passkey_named_in(credential)
     if passkey is None:
         log.info("passkey sign-in refused: unknown passkey")
         raise Refused(NOT_ACCEPTED)
@@ -267,6 +278,12 @@ def authenticate(credential: dict) -> User:
     address_limits.succeeded(reservation)
     log.info("login with a passkey: account %s", user.id)
     return user
+
+
+def _passkey_named_in(credential: dict) -> Passkey | None:
+    credential_id = credential.get("id")
+    return db.session.scalar(select(Passkey).where(Passkey.credential_id == credential_id)) \
+        if isinstance(credential_id, str) else None
 
 
 def _proves(passkey: Passkey, credential: dict, challenge: bytes) -> bool:

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, func, select, update
 
-from portal.auth import address_limits, sessions, totp_keys
+from portal.auth import address_limits, passkeys, sessions, totp_keys
 from portal.auth.models import RecoveryCode, SecondFactor
 from portal.clock import now, wait_in_words
 from portal.extensions import db
@@ -141,6 +141,13 @@ def check(user: User, code: str) -> str | None:
     factor = factor_of(user)
     return _counted(user, lambda: factor is not None and factor.confirmed_at is not None
                     and (_accept_totp(factor, code) or _use_recovery_code(user, code)), WRONG_CODE)
+
+
+def check_passkey(user: User, credential: dict) -> str | None:
+    """None when the answer is one of the admin's own passkeys; else what to say. A wrong passkey
+    is a wrong second factor: it counts toward the same lock as a wrong code."""
+    challenge = passkeys.spend_sign_in_challenge()
+    return _counted(user, lambda: passkeys.answers_for(user, credential, challenge), passkeys.NOT_ACCEPTED)
 
 
 def complete(user: User) -> None:
