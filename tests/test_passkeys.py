@@ -447,3 +447,27 @@ def test_wrong_passkeys_at_the_second_factor_count_as_wrong_codes_and_lock_it_no
     assert locked in boss.post("/login/second-factor", {"code": code}).text
     assert boss.client.get("/admin").status_code == 404
     assert ada.sign_in(adas).get_json() == {"location": "/"}  # Ada's own sign-ins were never counted
+
+
+def test_an_admin_confirms_with_the_password_and_the_app_s_code_before_adding_a_passkey(app, desk, clock):
+    import pyotp
+
+    from helpers import totp_key_of
+
+    boss = PasskeyVisitor(desk.client, htmx=False)
+    clock.advance(5 * 60 + 1)
+    confirm = boss.post_json("/account/passkeys/options", {}).get_json()["confirm"]
+
+    step = boss.get(confirm)
+    assert "Code from your app" in step.text and "Confirm with a passkey" not in step.text
+    password_only = boss.post(confirm, {"password": STRONG_PASSWORD})
+    assert password_only.status_code == 422 and "Enter the code from your app" in password_only.text
+    wrong_code = boss.post(confirm, {"password": STRONG_PASSWORD, "code": "000000"})
+    assert wrong_code.status_code == 422 and "That code is not right" in wrong_code.text
+    assert boss.post_json("/account/passkeys/options", {}).status_code == 403
+    assert boss.post_json("/account/confirm/passkey?next=/account/", {}).get_json() == {"error": NOT_ACCEPTED}
+
+    code = pyotp.TOTP(totp_key_of(app, "boss@example.org")).at(clock())
+    boss.post(confirm, {"password": STRONG_PASSWORD, "code": code})
+
+    assert boss.add_passkey(SoftAuthenticator()).status_code == 200

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.account import notices, profile
 from portal.account.flows import CHANGE_EMAIL
 from portal.account.forms import (
+    AdminConfirmIdentityForm,
     ChangeEmailForm,
     ChangePasswordForm,
     ConfirmIdentityForm,
@@ -16,7 +17,7 @@ from portal.account.forms import (
     PasskeyNameForm,
 )
 from portal.account.notices import tell
-from portal.auth import accounts, passkeys, reauthentication, sessions
+from portal.auth import accounts, passkeys, reauthentication, second_factor, sessions
 from portal.auth.forms import ButtonForm
 from portal.auth.sessions import members_only
 from portal.auth.steps import code_step, resend_code
@@ -194,19 +195,32 @@ def remove_passkey(passkey_id: int):
 def confirm_identity():
     """The password (or a passkey of this account, see `confirm_with_passkey`) again, then on to `next`."""
     next_step = safe_next(request.args.get("next")) or url_for("account.overview")
-    form = ConfirmIdentityForm()
-    if form.validate_on_submit():
+    form = AdminConfirmIdentityForm() if current_user.is_admin else ConfirmIdentityForm()
+    if form.validate_on_submit() and _app_code_accepted(form):
         reauthentication.note()
         tell(_("Thank you. For the next few minutes you won't be asked again."))
         return advance(next_step)
     return render_form("account/_confirm.html", form, next_step=next_step, title=_("Confirm it's you"))
 
 
+def _app_code_accepted(form) -> bool:
+    """An admin's code from the app (or a recovery code), counted as at log-in; others have none to give."""
+    if not current_user.is_admin:
+        return True
+    refusal = second_factor.check(current_user, form.code.data)
+    if refusal is not None:
+        form.code.errors.append(refusal)
+    return refusal is None
+
+
 @blueprint.post("/confirm/passkey")
 @members_only
 @account_forms
 def confirm_with_passkey():
-    """A passkey of this very account proves it; another account's is refused like a wrong one."""
+    """A passkey of this very account proves it; another account's is refused like a wrong one.
+    Not an admin's: they confirm with the app's code (`AdminConfirmIdentityForm`)."""
+    if current_user.is_admin:
+        return json_steps.refused(passkeys.NOT_ACCEPTED)
     try:
         passkeys.proves(current_user, json_steps.posted_object())
     except passkeys.Refused as refusal:
