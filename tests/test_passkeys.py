@@ -471,3 +471,9 @@ def test_an_admin_confirms_with_the_password_and_the_app_s_code_before_adding_a_
     boss.post(confirm, {"password": STRONG_PASSWORD, "code": code})
 
     assert boss.add_passkey(SoftAuthenticator()).status_code == 200
+
+
+def test_the_desk_says_a_passkey_can_stand_in_for_the_app_s_code_and_links_to_where_it_is_added(app, desk):
+    page = desk.get("/admin").text
+    assert "a passkey can stand in for your app's code" in page
+    assert '<a href="/account/#passkeys">Your passkeys</a>' in page
