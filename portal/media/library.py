@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -53,7 +54,7 @@ def checked(new: NewVideo) -> list[engine.VideoFacts]:
 
 def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None,
               facts: list[engine.VideoFacts] | None = None) -> Video:
-    """Probe the files, copy them into the media root and record the video, or do none of it.
+    """Probe the files, store them and record the video, or do none of it.
 
     The duration is the longest file's unless `new` gives one; without a
     given poster, stills are taken from the best file. The preview is made
@@ -67,8 +68,9 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None,
     except OSError as error:
         if error.errno != errno.ENOSPC:
             raise
-        raise LibraryError(f"no space left on the device of the media root {storage.media_root()}: "
-                           "nothing was added") from error
+        raise LibraryError(f"no space left on the device of {storage.where()}: nothing was added") from error
+    except storage.StorageError as error:
+        raise LibraryError(f"{error}: nothing was added") from error
     except OperationalError as error:
         if not _is_disk_full(error):
             raise
@@ -77,7 +79,7 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None,
 
 
 def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[int], None]) -> Video:
-    """Copy the files and write the rows in one transaction; on any failure, undo both."""
+    """Store the files and write the rows in one transaction; on any failure, undo both."""
     probed_seconds = max((fact.duration for fact in facts if fact.duration), default=None)
     video = Video(
         title=new.title.strip(),
@@ -92,12 +94,14 @@ def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[i
     video.tags = [_tag(name) for name in new.tags]
     video.tag_text = " ".join(new.tags)
     folder = None
+    sources = {}
     try:
         db.session.add(video)
         db.session.flush()
         folder = str(video.id)
         for number, source in enumerate(new.files):
             stored_path, size, sha256 = storage.store_copy(source, folder, progress)
+            sources[stored_path] = source
             video.renditions.append(
                 Rendition(
                     label=new.labels[number] if number < len(new.labels) else _default_label(source),
@@ -115,16 +119,24 @@ def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[i
         if new.poster:
             video.poster = storage.store_copy(new.poster, folder)[0]
         else:
-            _add_stills(video)
+            _add_stills(video, sources[video.best_rendition().stored_path])
         search.index_video(video)
         db.session.commit()
         listing_cache.forget()
     except BaseException:
         db.session.rollback()
         if folder:
-            storage.remove_folder(folder)
+            _remove_what_was_stored(folder)
         raise
     return video
+
+
+def _remove_what_was_stored(folder: str) -> None:
+    """After a failed add: the files stored so far go too; a storage out of reach keeps them, and the log says so."""
+    try:
+        storage.remove_folder(folder)
+    except storage.StorageError as error:
+        log.error("files of the video that was not added are left in %s: %s", folder, error)
 
 
 def probe(path: Path) -> engine.VideoFacts:
@@ -146,9 +158,12 @@ def make_preview(video: Video, progress: Callable[[float], None] = lambda second
         raise LibraryError(f"video {video.id} has no file to make a preview from")
     stored_path = f"{video.id}/preview.mp4"
     try:
-        engine.make_preview(storage.path_of(source.stored_path), storage.path_of(stored_path), progress)
+        with storage.local_copy(source.stored_path) as original, storage.made_file(stored_path) as preview:
+            engine.make_preview(original, preview, progress)
     except engine.NotAVideo as error:
         raise LibraryError(str(error)) from error
+    except (storage.StorageError, storage.MissingFile) as error:
+        raise LibraryError(f"no preview for video {video.id}: {error}") from error
     video.preview = stored_path
     db.session.commit()
 
@@ -199,14 +214,20 @@ def caption_cues(video: Video) -> tuple[captions.Cue, ...]:
     if not video.captions:
         return ()
     try:
-        return captions.transcript(storage.path_of(video.captions))
-    except (OSError, captions.NotCaptions) as error:
+        return _stored_cues(video.captions)
+    except (OSError, storage.StorageError, storage.MissingFile, captions.NotCaptions) as error:
         log.error("captions of video %s cannot be read: %s", video.id, error)
         return ()
 
 
+@lru_cache(maxsize=64)
+def _stored_cues(stored_path: str) -> tuple[captions.Cue, ...]:
+    """The cues of stored captions, read once: a stored file is never rewritten (a new one gets a new name)."""
+    return tuple(captions.cues_of(storage.read_bytes(stored_path), stored_path))
+
+
 def has_preview(video: Video) -> bool:
-    return bool(video.preview) and storage.path_of(video.preview).is_file()
+    return bool(video.preview) and storage.exists(video.preview)
 
 
 def videos_without_preview() -> list[Video]:
@@ -358,7 +379,7 @@ def _check(new: NewVideo) -> None:
     for path in [*new.files, *([new.poster] if new.poster else [])]:
         if not path.is_file():
             raise LibraryError(f"{path} is not a file")
-    if new.poster and storage.image_type(new.poster) is None:
+    if new.poster and storage.image_type_of_file(new.poster) is None:
         raise LibraryError(f"{new.poster} is not a PNG, JPEG or WebP image")
     if new.captions:
         check_captions(new.captions, new.captions_lang)
@@ -381,10 +402,10 @@ def _fact_fields(facts: engine.VideoFacts) -> dict:
     }
 
 
-def _add_stills(video: Video) -> None:
-    source = video.best_rendition()
+def _add_stills(video: Video, source: Path) -> None:
+    """Stills from `source`, the admin's copy of the video's best file (never fetched back from the storage)."""
     try:
-        stills = engine.posters(storage.path_of(source.stored_path), STILL_WIDTHS)
+        stills = engine.posters(source, STILL_WIDTHS)
     except engine.NotAVideo as error:
         raise LibraryError(str(error)) from error
     suffixes = {"webp": ".webp", "jpeg": ".jpg"}
