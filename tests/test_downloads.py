@@ -10,6 +10,14 @@ from helpers import parallel_one_byte_downloads
 from helpers import video_bytes as content
 
 
+@pytest.fixture(autouse=True, params=["local", "s3"])
+def storage_mode(request):
+    """Every test here runs with the library on the local disk and in a bucket."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param
+
+
 def downloads(app):
     with app.app_context():
         return db.session.scalars(select(Download).order_by(Download.id)).all()
@@ -201,6 +209,7 @@ def test_a_tampered_link_is_refused(app, verified, add_video):
     assert app.test_client(use_cookies=False).get(tampered).status_code == 403
 
 
+@pytest.mark.parametrize("storage_mode", ["local"], indirect=True)
 def test_nginx_mode_hands_the_file_to_nginx(app, verified, add_video):
     app.config.update(DOWNLOAD_ACCEL="nginx", DOWNLOAD_ACCEL_PREFIX="/protected/")
     video_id, [file_id] = add_video()
@@ -211,6 +220,7 @@ def test_nginx_mode_hands_the_file_to_nginx(app, verified, add_video):
     assert "filename=" in response.headers["Content-Disposition"]
 
 
+@pytest.mark.parametrize("storage_mode", ["local"], indirect=True)
 def test_sendfile_mode_names_the_file_for_the_web_server(app, verified, add_video):
     app.config["DOWNLOAD_ACCEL"] = "sendfile"
     _, [file_id] = add_video()

@@ -65,7 +65,7 @@ class LocalFiles:
         path = self.path_of(stored_path)
         return path.stat().st_size if path.is_file() else None
 
-    def send(self, stored_path, *, mimetype, download_name, etag, last_modified, max_age, accel):
+    def send(self, stored_path, *, mimetype, download_name, etag, last_modified, size, max_age, accel):
         path = self.path_of(stored_path)
         if not path.is_file():
             raise MissingFile(stored_path)

@@ -27,7 +27,8 @@ def file_response(rendition: Rendition, user: User, via_link: bool):
     with storage_failures_as_http(f"file {rendition.id} of video {rendition.video_id}"):
         response = storage.send(rendition.stored_path, mimetype=rendition.content_type,
                                 download_name=download_name(rendition), etag=rendition.sha256[:32],
-                                last_modified=rendition.added_at, accel=current_app.config["DOWNLOAD_ACCEL"])
+                                last_modified=rendition.added_at, size=rendition.size,
+                                accel=current_app.config["DOWNLOAD_ACCEL"])
     # A personal file: no shared cache keeps it, and the browser asks each time.
     response.headers["Cache-Control"] = "private, no-store"
     if request.method == "GET":

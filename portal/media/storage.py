@@ -85,15 +85,17 @@ def size(stored_path: str) -> int | None:
 
 
 def send(stored_path: str, *, mimetype: str, download_name: str | None = None, etag: str | None = None,
-         last_modified: datetime | None = None, max_age: int | None = None, accel: str | None = None) -> Response:
+         last_modified: datetime | None = None, size: int | None = None, max_age: int | None = None,
+         accel: str | None = None) -> Response:
     """The answer to a GET or HEAD for the stored file: ranges, If-Range, ETag and 304 as `send_file` gives them.
 
-    `download_name`: sent as an attachment under this name. `accel`
-    (`PORTAL_DOWNLOAD_ACCEL`): who sends the bytes instead of the portal.
-    `MissingFile` when the file is not there.
+    `download_name`: sent as an attachment under this name. `etag`,
+    `last_modified` and `size`, when the portal knows them, spare a bucket
+    the question. `accel` (`PORTAL_DOWNLOAD_ACCEL`): who sends the bytes
+    instead of the portal. `MissingFile` when the file is not there.
     """
     return _backend().send(stored_path, mimetype=mimetype, download_name=download_name, etag=etag,
-                           last_modified=last_modified, max_age=max_age, accel=accel)
+                           last_modified=last_modified, size=size, max_age=max_age, accel=accel)
 
 
 def remove_file(stored_path: str) -> None:
