@@ -569,3 +569,11 @@ def s3_storage(app, s3_server):
     app.config.update(MEDIA_STORAGE="s3", S3_BUCKET=s3_server.bucket, S3_ENDPOINT_URL=s3_server.url,
                       S3_REGION="us-east-1", S3_PREFIX=prefix)
     return prefix
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_mode(request):
+    """The library on the local disk, then in a bucket: `usefixtures("storage_mode")` runs a test in each."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param

@@ -168,3 +168,39 @@ def test_a_storage_and_accelerator_that_do_not_go_together_stop_the_start(tmp_pa
     with pytest.raises(ValueError, match=refused):
         create_app(test_settings(tmp_path, free_port(), DOWNLOAD_ACCEL=accel, **storage_setting),
                    instance_path=str(tmp_path / "instance"))
+
+
+def test_media_import_uploads_each_video_with_its_preview_and_a_second_run_uploads_nothing(
+        app, s3_storage, s3_server, tmp_path, sample_videos):
+    folder = tmp_path / "drop" / "speech"
+    folder.mkdir(parents=True)
+    (folder / "speech.mp4").write_bytes(sample_videos["hd.mp4"].read_bytes())
+    (folder / "video.toml").write_text('title = "Speech"\nfiles = ["speech.mp4"]\n')
+    first = app.test_cli_runner().invoke(args=["media", "import", str(tmp_path / "drop")])
+    assert "1 added, 0 skipped, 0 refused" in first.output and "1 preview(s) made" in first.output
+    assert "Importing" in first.output  # the progress bar
+    keys = s3_server.keys(s3_storage)
+    assert f"{s3_storage}1/preview.mp4" in keys and len(keys) == 6  # the file, 4 stills, the preview
+    second = app.test_cli_runner().invoke(args=["media", "import", str(tmp_path / "drop"), "--quiet"])
+    assert "0 added, 1 skipped, 0 refused" in second.output
+    assert s3_server.keys(s3_storage) == keys
+
+
+def test_a_store_that_does_not_answer_stops_media_add_with_a_clear_error_and_nothing_added(
+        app, s3_storage, tmp_path):
+    app.config["S3_ENDPOINT_URL"] = endpoint = f"http://127.0.0.1:{free_port()}"  # a server that is not running
+    source = new_video(tmp_path, 5000).files[0]
+    result = app.test_cli_runner().invoke(args=["media", "add", str(source), "--title", "T", "--quiet"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: the bucket portal-tests at {endpoint} did not answer storing 1/")
+    assert count(app, Video) == 0
+
+
+def test_removing_a_video_while_the_bucket_refuses_removes_it_from_the_portal_and_logs_what_is_left(
+        app, s3_storage, add_video, caplog):
+    video_id, _ = add_video()
+    app.config["S3_BUCKET"] = "no-such-bucket"
+    result = app.test_cli_runner().invoke(args=["media", "remove", str(video_id), "--yes"])
+    assert result.exit_code == 0 and f"removed {video_id}" in result.output
+    assert count(app, Video) == 0
+    assert f"{video_id} is left in the bucket no-such-bucket" in caplog.text

@@ -126,17 +126,17 @@ def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[i
     except BaseException:
         db.session.rollback()
         if folder:
-            _remove_what_was_stored(folder)
+            _remove_stored(storage.remove_folder, folder)
         raise
     return video
 
 
-def _remove_what_was_stored(folder: str) -> None:
-    """After a failed add: the files stored so far go too; a storage out of reach keeps them, and the log says so."""
+def _remove_stored(remove: Callable[[str], None], name: str) -> None:
+    """Remove stored files no row points at (any more); a storage out of reach keeps them, and the log says so."""
     try:
-        storage.remove_folder(folder)
+        remove(name)
     except storage.StorageError as error:
-        log.error("files of the video that was not added are left in %s: %s", folder, error)
+        log.error("%s is left in %s, which no video points at: %s", name, storage.where(), error)
 
 
 def probe(path: Path) -> engine.VideoFacts:
@@ -176,17 +176,20 @@ def set_captions(video: Video, path: Path, language: str) -> None:
     """
     check_captions(path, language)
     old = video.captions
-    stored_path = storage.store_copy(path, str(video.id))[0]
+    try:
+        stored_path = storage.store_copy(path, str(video.id))[0]
+    except storage.StorageError as error:
+        raise LibraryError(f"{error}: the captions were not changed") from error
     try:
         video.captions = stored_path
         video.captions_lang = language
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        storage.remove_file(stored_path)
+        _remove_stored(storage.remove_file, stored_path)
         raise
     if old:
-        storage.remove_file(old)
+        _remove_stored(storage.remove_file, old)
 
 
 def remove_captions(video: Video) -> bool:
@@ -196,7 +199,7 @@ def remove_captions(video: Video) -> bool:
         return False
     video.captions = None
     db.session.commit()
-    storage.remove_file(old)
+    _remove_stored(storage.remove_file, old)
     return True
 
 
@@ -239,7 +242,7 @@ def remove_video(video: Video) -> None:
     db.session.delete(video)
     db.session.commit()
     listing_cache.forget()
-    storage.remove_folder(str(video.id))
+    _remove_stored(storage.remove_folder, str(video.id))
 
 
 def videos() -> list[Video]:
