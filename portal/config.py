@@ -21,6 +21,8 @@ BREACH_CHECK_MODES = ("off", "range", "local")
 MEDIA_STORAGES = ("local", "s3")
 # Who may send a download's bytes instead of the portal, per storage (None: the portal streams them).
 DOWNLOAD_ACCELS = {"local": (None, "nginx", "sendfile"), "s3": (None, "redirect")}
+# The longest a SigV4 presigned URL may live: a week.
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
 
 class Defaults:
@@ -117,7 +119,7 @@ class Defaults:
     S3_ENDPOINT_URL = None
     S3_REGION = None
     # Put before every object's name, so one bucket can hold more than the library.
-    S3_PREFIX = ""
+    S3_PREFIX = None
     # How long a presigned URL (`DOWNLOAD_ACCEL = "redirect"`) works.
     S3_PRESIGN_SECONDS = 300
     CATALOGUE_PAGE_SIZE = 24
@@ -216,6 +218,13 @@ def check_media_storage(config) -> None:
         raise ValueError(f"PORTAL_DOWNLOAD_ACCEL with PORTAL_MEDIA_STORAGE={storage} is unset or {choices}, "
                          f"not {accel!r}")
     config["DOWNLOAD_ACCEL"] = accel
+    # The environment's JSON reading makes PORTAL_S3_BUCKET=2024 a number: names are text.
+    for name in ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "S3_PREFIX"):
+        config[name] = str(config[name]) if config[name] else None
+    seconds = config["S3_PRESIGN_SECONDS"]
+    if not isinstance(seconds, int) or not 1 <= seconds <= MAX_PRESIGN_SECONDS:
+        raise ValueError(f"PORTAL_S3_PRESIGN_SECONDS is a number of seconds from 1 to {MAX_PRESIGN_SECONDS}, "
+                         f"not {seconds!r}")
 
 
 def database_options(config) -> dict:

@@ -162,6 +162,8 @@ def test_redirect_mode_checks_first_and_a_resume_presigns_anew_without_a_new_rec
     ({"MEDIA_STORAGE": "local"}, "redirect", "PORTAL_MEDIA_STORAGE=local is unset or nginx, sendfile"),
     ({"MEDIA_STORAGE": "s3"}, None, "PORTAL_S3_BUCKET is not set"),
     ({"MEDIA_STORAGE": "disk"}, None, "PORTAL_MEDIA_STORAGE is local or s3"),
+    ({"MEDIA_STORAGE": "s3", "S3_BUCKET": "media", "S3_PRESIGN_SECONDS": "5 minutes"}, "redirect",
+     "PORTAL_S3_PRESIGN_SECONDS is a number of seconds from 1 to 604800"),
 ])
 def test_a_storage_and_accelerator_that_do_not_go_together_stop_the_start(tmp_path, storage_setting, accel,
                                                                           refused):
