@@ -206,3 +206,19 @@ def test_removing_a_video_while_the_bucket_refuses_removes_it_from_the_portal_an
     assert result.exit_code == 0 and f"removed {video_id}" in result.output
     assert count(app, Video) == 0
     assert f"{video_id} is left in the bucket no-such-bucket" in caplog.text
+
+
+def test_media_add_makes_the_preview_from_the_admin_s_file_and_media_previews_from_the_bucket(
+        app, s3_storage, s3_server, sample_videos, monkeypatch):
+    def fetching_back(stored_path):
+        raise AssertionError(f"{stored_path} was fetched back from the bucket")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(storage, "local_copy", fetching_back)
+        added = app.test_cli_runner().invoke(args=["media", "add", str(sample_videos["hd.mp4"]), "--title", "T"])
+    assert added.exit_code == 0 and "no preview" not in added.output, added.output
+    first = s3_server.client.head_object(Bucket=s3_server.bucket, Key=f"{s3_storage}1/preview.mp4")
+    again = app.test_cli_runner().invoke(args=["media", "previews", "--quiet"])
+    assert again.output.strip() == "1 preview(s) made"
+    second = s3_server.client.head_object(Bucket=s3_server.bucket, Key=f"{s3_storage}1/preview.mp4")
+    assert second["LastModified"] >= first["LastModified"] and second["ContentLength"] > 0

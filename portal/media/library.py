@@ -4,7 +4,8 @@ import json
 import logging
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -147,18 +148,24 @@ def probe(path: Path) -> engine.VideoFacts:
         raise LibraryError(str(error)) from error
 
 
-def make_preview(video: Video, progress: Callable[[float], None] = lambda seconds: None) -> None:
+def make_preview(video: Video, progress: Callable[[float], None] = lambda seconds: None,
+                 originals: Sequence[Path] = ()) -> None:
     """Make (or make again) the video's preview from its best file, and record it.
 
-    An interrupted run leaves the video as it was; running again starts the
-    preview afresh.
+    `originals`: the admin's files the video was just added from; the best
+    one among them is read where it is instead of being fetched back from
+    the storage. An interrupted run leaves the video as it was; running
+    again starts the preview afresh.
     """
     source = video.best_rendition()
     if source is None:
         raise LibraryError(f"video {video.id} has no file to make a preview from")
     stored_path = f"{video.id}/preview.mp4"
+    given = next((path for path in originals if path.name == source.filename and path.is_file()
+                  and path.stat().st_size == source.size), None)
     try:
-        with storage.local_copy(source.stored_path) as original, storage.made_file(stored_path) as preview:
+        with (nullcontext(given) if given else storage.local_copy(source.stored_path)) as original, \
+                storage.made_file(stored_path) as preview:
             engine.make_preview(original, preview, progress)
     except engine.NotAVideo as error:
         raise LibraryError(str(error)) from error
@@ -254,8 +261,8 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
-    # The videos of the added and skipped folders (a rerun finishes their previews).
-    video_ids: list[int] = field(default_factory=list)
+    # The videos of the added and skipped folders (a rerun finishes their previews), with the folders' files.
+    originals: dict[int, list[Path]] = field(default_factory=dict)
 
 
 def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) -> ImportReport:
@@ -272,7 +279,7 @@ def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) 
             continue
         if existing := db.session.scalar(select(Video.id).where(Video.source_key == new.source_key)):
             report.skipped.append(folder.name)
-            report.video_ids.append(existing)
+            report.originals[existing] = new.files
             continue
         try:
             video = add_video(new, progress)
@@ -280,7 +287,7 @@ def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) 
             report.refused.append((folder.name, str(error)))
         else:
             report.added.append(folder.name)
-            report.video_ids.append(video.id)
+            report.originals[video.id] = new.files
     return report
 
 
