@@ -29,10 +29,13 @@ ERRORS = (BotoCoreError, ClientError)
 
 
 @lru_cache(maxsize=8)
-def client(endpoint_url: str | None, region: str | None, attempts: int):
-    """One client per endpoint for the process (boto3's clients are thread-safe; making one is not cheap)."""
-    config = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": attempts},
-                    connect_timeout=5 if attempts > 1 else 2, read_timeout=60 if attempts > 1 else 5,
+def client(endpoint_url: str | None, region: str | None, probing: bool = False):
+    """One client per endpoint for the process (boto3's clients are thread-safe; making one is not cheap).
+
+    `probing`: one try with short timeouts, so `/healthz` answers quickly when the bucket does not.
+    """
+    config = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 1 if probing else 3},
+                    connect_timeout=2 if probing else 5, read_timeout=5 if probing else 60,
                     s3={"addressing_style": "path" if endpoint_url else "auto"},
                     # Checksums only where S3 requires them: not every S3-compatible store takes boto3's default ones.
                     request_checksum_calculation="when_required", response_checksum_validation="when_required")
@@ -46,7 +49,7 @@ class S3Objects:
         self.endpoint_url = config["S3_ENDPOINT_URL"] or None
         self.region = config["S3_REGION"] or None
         self.presign_seconds = int(config["S3_PRESIGN_SECONDS"])
-        self.s3 = client(self.endpoint_url, self.region, 3)
+        self.s3 = client(self.endpoint_url, self.region)
 
     def where(self) -> str:
         return f"the bucket {self.bucket}" + (f" at {self.endpoint_url}" if self.endpoint_url else "")
@@ -185,11 +188,14 @@ class S3Objects:
                                                                       Prefix=self.key(folder) + "/")
             for page in pages:
                 if keys := [{"Key": item["Key"]} for item in page.get("Contents", [])]:
-                    self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+                    answer = self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+                    if refused := answer.get("Errors"):
+                        raise StorageError(f"{self.where()} kept {len(refused)} file(s) of {folder}: "
+                                           f"{refused[0].get('Code')} {refused[0].get('Message')}")
 
     def answers(self) -> bool:
         try:
-            client(self.endpoint_url, self.region, 1).head_bucket(Bucket=self.bucket)
+            client(self.endpoint_url, self.region, probing=True).head_bucket(Bucket=self.bucket)
         except ERRORS:
             return False
         return True

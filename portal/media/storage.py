@@ -27,6 +27,11 @@ class MissingFile(Exception):
 
 
 def _backend():
+    """The backend the settings name, made for each use (it is light; boto3's client is kept by `s3_objects`).
+
+    Imported when chosen: boto3 loads only where it is used, and the
+    backends import this module's errors.
+    """
     config = current_app.config
     if config["MEDIA_STORAGE"] == "s3":
         from portal.media.s3_objects import S3Objects
@@ -37,7 +42,7 @@ def _backend():
     return LocalFiles(Path(config["MEDIA_ROOT"] or Path(current_app.instance_path) / "media"))
 
 
-def new_name(folder: str, suffix: str) -> str:
+def _new_name(folder: str, suffix: str) -> str:
     return f"{folder}/{secrets.token_hex(8)}{suffix}"
 
 
@@ -48,14 +53,14 @@ def store_copy(source: Path, folder: str, progress: Callable[[int], None] = lamb
     pass, so a big file is read once, a chunk at a time. On any failure
     nothing of it stays stored.
     """
-    stored_path = new_name(folder, "".join(source.suffixes[-1:]).lower())
+    stored_path = _new_name(folder, "".join(source.suffixes[-1:]).lower())
     size, sha256 = _backend().put_file(source, stored_path, progress)
     return stored_path, size, sha256
 
 
 def store_bytes(data: bytes, folder: str, suffix: str) -> str:
     """Store `data` in `folder` under a new random name; its stored path."""
-    stored_path = new_name(folder, suffix)
+    stored_path = _new_name(folder, suffix)
     _backend().put_bytes(data, stored_path)
     return stored_path
 
