@@ -222,3 +222,13 @@ def test_media_add_makes_the_preview_from_the_admin_s_file_and_media_previews_fr
     assert again.output.strip() == "1 preview(s) made"
     second = s3_server.client.head_object(Bucket=s3_server.bucket, Key=f"{s3_storage}1/preview.mp4")
     assert second["LastModified"] >= first["LastModified"] and second["ContentLength"] > 0
+
+
+def test_a_download_while_the_store_does_not_answer_gets_503_and_is_not_recorded(
+        app, s3_storage, verified, add_video, caplog):
+    _, [file_id] = add_video(sizes=(5000,))
+    app.config["S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"  # a server that is not running
+    response = verified.client.get(f"/files/{file_id}")
+    assert response.status_code == 503 and "Please try again in a few seconds." in response.text
+    assert f"file {file_id} of video 1 can't be read" in caplog.text
+    assert count(app, Download) == 0
