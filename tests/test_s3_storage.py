@@ -232,3 +232,22 @@ def test_a_download_while_the_store_does_not_answer_gets_503_and_is_not_recorded
     assert response.status_code == 503 and "Please try again in a few seconds." in response.text
     assert f"file {file_id} of video 1 can't be read" in caplog.text
     assert count(app, Download) == 0
+
+
+def test_replacing_and_removing_captions_replaces_and_removes_their_object(
+        app, s3_storage, s3_server, add_video, tmp_path):
+    from helpers import write_captions
+
+    video_id, _ = add_video()
+    before = s3_server.keys(s3_storage)
+    runner = app.test_cli_runner()
+    first = write_captions(tmp_path, name="first.vtt")
+    second = write_captions(tmp_path, "WEBVTT\n\n00:00.000 --> 00:01.000\nNouveau\n", name="second.vtt")
+    assert runner.invoke(args=["media", "captions", str(video_id), str(first)]).exit_code == 0
+    [first_key] = set(s3_server.keys(s3_storage)) - set(before)
+    assert runner.invoke(args=["media", "captions", str(video_id), str(second), "--lang", "fr"]).exit_code == 0
+    [second_key] = set(s3_server.keys(s3_storage)) - set(before)
+    assert second_key != first_key
+    assert app.test_client().get(f"/videos/{video_id}/captions.vtt").text.endswith("Nouveau\n")
+    assert runner.invoke(args=["media", "captions", str(video_id), "--remove"]).exit_code == 0
+    assert s3_server.keys(s3_storage) == before
