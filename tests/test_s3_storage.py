@@ -46,7 +46,7 @@ def test_a_video_s_files_and_stills_are_objects_under_the_prefix_and_nothing_is_
     assert not (Path(app.instance_path) / "media").exists()
 
 
-def test_a_big_file_goes_up_in_parts_hashed_as_it_passes_and_comes_down_in_chunks(
+def test_a_big_file_goes_up_in_parts_hashed_as_it_passes_and_comes_down_a_chunk_at_a_time(
         app, s3_storage, s3_server, tmp_path, verified):
     with app.app_context():
         video = library.add_video(new_video(tmp_path, BIG))
@@ -54,9 +54,26 @@ def test_a_big_file_goes_up_in_parts_hashed_as_it_passes_and_comes_down_in_chunk
         file_id, key = rendition.id, s3_storage + rendition.stored_path
         assert (rendition.size, rendition.sha256) == (BIG, hashlib.sha256(video_bytes(BIG)).hexdigest())
     assert s3_server.client.head_object(Bucket=s3_server.bucket, Key=key)["ETag"].endswith('-2"')
-    response = verified.client.get(f"/files/{file_id}", buffered=False)
-    sizes = [len(chunk) for chunk in response.response]
-    assert sum(sizes) == BIG and max(sizes) <= storage.CHUNK  # streamed, never the whole object at once
+    held, sizes = memory_held_halfway(verified.client, f"/files/{file_id}")
+    assert sum(sizes) == BIG and max(sizes) <= storage.CHUNK
+    assert held < 4 * 1024 * 1024  # the request's own objects and a chunk or two; never the 9 MiB
+
+
+def memory_held_halfway(client, path) -> tuple[int, list[int]]:
+    """What the portal's side (moto's server thread left out) holds halfway through a download; the chunks' sizes."""
+    import tracemalloc
+
+    tracemalloc.start(10)
+    try:
+        response = client.get(path, buffered=False)
+        chunks = iter(response.response)
+        sizes = [len(next(chunks)) for _ in range(5)]
+        halfway = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, "*/moto/*", all_frames=True)])
+    finally:
+        tracemalloc.stop()
+    sizes += [len(chunk) for chunk in chunks]
+    response.close()
+    return sum(stat.size for stat in halfway.statistics("filename")), sizes
 
 
 def test_an_upload_stopped_midway_leaves_no_object_no_upload_and_no_video(app, s3_storage, s3_server, tmp_path):
