@@ -154,7 +154,7 @@ def step_ingest(path: Path, scratch: Path) -> dict:
         def work():
             video = library.add_video(library.NewVideo(title="Benchmark master", files=[path], labels=["Master"]))
             rendition = video.renditions[0]
-            return {"sha256": rendition.sha256, "stored_bytes": storage.path_of(rendition.stored_path).stat().st_size,
+            return {"sha256": rendition.sha256, "stored_bytes": storage.size(rendition.stored_path),
                     "stills": len(video.stills)}
 
         result = _measured(work)

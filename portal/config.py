@@ -18,6 +18,11 @@ HOUR = 3600
 # Where `make run` serves by default; never the Host a request names, which its sender chooses.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 BREACH_CHECK_MODES = ("off", "range", "local")
+MEDIA_STORAGES = ("local", "s3")
+# Who may send a download's bytes instead of the portal, per storage (None: the portal streams them).
+DOWNLOAD_ACCELS = {"local": (None, "nginx", "sendfile"), "s3": (None, "redirect")}
+# The longest a SigV4 presigned URL may live: a week.
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
 
 class Defaults:
@@ -105,8 +110,18 @@ class Defaults:
     # SQLite: seconds a write waits for another's lock before the request gets a 503.
     SQLITE_BUSY_TIMEOUT = 15
 
-    # The media library. MEDIA_ROOT None: `instance/media`.
+    # The media library: "local" (files under MEDIA_ROOT; None: `instance/media`) or "s3"
+    # (objects in S3_BUCKET; credentials from boto3's chain: environment, profile, instance role).
+    MEDIA_STORAGE = "local"
     MEDIA_ROOT = None
+    S3_BUCKET = None
+    # None: AWS; else the address of an S3-compatible store (Ceph RGW, Garage, SeaweedFS, MinIO).
+    S3_ENDPOINT_URL = None
+    S3_REGION = None
+    # Put before every object's name, so one bucket can hold more than the library.
+    S3_PREFIX = None
+    # How long a presigned URL (`DOWNLOAD_ACCEL = "redirect"`) works.
+    S3_PRESIGN_SECONDS = 300
     CATALOGUE_PAGE_SIZE = 24
     # How stale another process's change to the library may look on a page.
     CATALOGUE_CACHE_SECONDS = 2.0
@@ -116,7 +131,8 @@ class Defaults:
     # Requests of one account for one file within this many seconds of the
     # counted one (resumed, ranged) are the same download.
     DOWNLOAD_RECORD_WINDOW = HOUR
-    # None: the portal streams files; "nginx": X-Accel-Redirect; "sendfile": X-Sendfile.
+    # None: the portal streams files; "nginx": X-Accel-Redirect; "sendfile": X-Sendfile (both: local
+    # storage only, for now); "redirect": a 302 to a presigned URL of the bucket (s3 storage only).
     DOWNLOAD_ACCEL = None
     DOWNLOAD_ACCEL_PREFIX = "/protected-media/"
     # The admin's desk: how many distinct searches that found nothing are kept.
@@ -185,8 +201,30 @@ def load(app, overrides: dict) -> None:
     if app.config["PASSWORD_BREACH_CHECK"] not in BREACH_CHECK_MODES:
         raise ValueError(f"PASSWORD_BREACH_CHECK must be one of {', '.join(BREACH_CHECK_MODES)}, "
                          f"not {app.config['PASSWORD_BREACH_CHECK']!r}")
+    check_media_storage(app.config)
     if not app.config["PASSWORD_BREACH_FILE"]:
         app.config["PASSWORD_BREACH_FILE"] = os.path.join(app.instance_path, "pwned-passwords.txt")
+
+
+def check_media_storage(config) -> None:
+    """A storage and an accelerator that can't work together stop the start, not a download later."""
+    storage, accel = config["MEDIA_STORAGE"], config["DOWNLOAD_ACCEL"] or None
+    if storage not in MEDIA_STORAGES:
+        raise ValueError(f"PORTAL_MEDIA_STORAGE is local or s3, not {storage!r}")
+    if storage == "s3" and not config["S3_BUCKET"]:
+        raise ValueError("PORTAL_MEDIA_STORAGE is s3 but PORTAL_S3_BUCKET is not set")
+    if accel not in DOWNLOAD_ACCELS[storage]:
+        choices = ", ".join(name for name in DOWNLOAD_ACCELS[storage] if name)
+        raise ValueError(f"PORTAL_DOWNLOAD_ACCEL with PORTAL_MEDIA_STORAGE={storage} is unset or {choices}, "
+                         f"not {accel!r}")
+    config["DOWNLOAD_ACCEL"] = accel
+    # The environment's JSON reading makes PORTAL_S3_BUCKET=2024 a number: names are text.
+    for name in ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "S3_PREFIX"):
+        config[name] = str(config[name]) if config[name] else None
+    seconds = config["S3_PRESIGN_SECONDS"]
+    if not isinstance(seconds, int) or not 1 <= seconds <= MAX_PRESIGN_SECONDS:
+        raise ValueError(f"PORTAL_S3_PRESIGN_SECONDS is a number of seconds from 1 to {MAX_PRESIGN_SECONDS}, "
+                         f"not {seconds!r}")
 
 
 def database_options(config) -> dict:

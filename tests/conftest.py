@@ -529,3 +529,51 @@ def desk(app, admin, clock):
     boss.post("/login/second-factor/set-up", {"code": pyotp.TOTP(totp_key_of(app, admin)).at(clock())})
     assert boss.client.get("/admin").status_code == 200
     return boss
+
+
+class S3Server:
+    """moto's S3 server on loopback, with one bucket for the test process; `client` is boto3's, for checking."""
+
+    bucket = "portal-tests"
+
+    def __init__(self):
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        # boto3's standard chain finds these, as it would a deployment's.
+        os.environ.update(AWS_ACCESS_KEY_ID="test-key", AWS_SECRET_ACCESS_KEY="test-secret")
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.server.start()
+        self.url = "http://{}:{}".format(*self.server.get_host_and_port())
+        self.client = boto3.client("s3", endpoint_url=self.url, region_name="us-east-1")
+        self.client.create_bucket(Bucket=self.bucket)
+
+    def keys(self, prefix: str) -> list[str]:
+        """The names of the objects under `prefix`, and of uploads begun there and neither completed nor aborted."""
+        objects = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix).get("Contents", [])
+        uploads = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=prefix).get("Uploads", [])
+        return sorted(item["Key"] for item in [*objects, *uploads])
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    server = S3Server()
+    yield server
+    server.server.stop()
+
+
+@pytest.fixture
+def s3_storage(app, s3_server):
+    """The app keeps its library in the test server's bucket, under a key prefix of the test's own; the prefix."""
+    prefix = f"test-{os.urandom(4).hex()}/"
+    app.config.update(MEDIA_STORAGE="s3", S3_BUCKET=s3_server.bucket, S3_ENDPOINT_URL=s3_server.url,
+                      S3_REGION="us-east-1", S3_PREFIX=prefix)
+    return prefix
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_mode(request):
+    """The library on the local disk, then in a bucket: `usefixtures("storage_mode")` runs a test in each."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param

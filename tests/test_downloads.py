@@ -9,6 +9,8 @@ from conftest import OTHER_PASSWORD, code_in
 from helpers import parallel_one_byte_downloads
 from helpers import video_bytes as content
 
+pytestmark = pytest.mark.usefixtures("storage_mode")  # every test in each: local files, a bucket
+
 
 def downloads(app):
     with app.app_context():
@@ -201,6 +203,7 @@ def test_a_tampered_link_is_refused(app, verified, add_video):
     assert app.test_client(use_cookies=False).get(tampered).status_code == 403
 
 
+@pytest.mark.parametrize("storage_mode", ["local"], indirect=True)
 def test_nginx_mode_hands_the_file_to_nginx(app, verified, add_video):
     app.config.update(DOWNLOAD_ACCEL="nginx", DOWNLOAD_ACCEL_PREFIX="/protected/")
     video_id, [file_id] = add_video()
@@ -211,6 +214,7 @@ def test_nginx_mode_hands_the_file_to_nginx(app, verified, add_video):
     assert "filename=" in response.headers["Content-Disposition"]
 
 
+@pytest.mark.parametrize("storage_mode", ["local"], indirect=True)
 def test_sendfile_mode_names_the_file_for_the_web_server(app, verified, add_video):
     app.config["DOWNLOAD_ACCEL"] = "sendfile"
     _, [file_id] = add_video()
@@ -226,3 +230,26 @@ def test_an_answer_without_bytes_is_no_download(app, verified, add_video, clock)
     assert verified.client.get(f"/files/{file_id}", headers={"If-None-Match": etag}).status_code == 304
     assert verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=9000-"}).status_code == 416
     assert len(downloads(app)) == 1
+
+
+def test_a_range_further_on_never_opens_a_new_record_even_after_the_window(app, verified, add_video, clock):
+    """A resume (a range past byte 0) finishes a download already counted; only a start from byte 0 counts."""
+    _, [file_id] = add_video(sizes=(5000,))
+    verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=0-999"})
+    clock.advance(app.config["DOWNLOAD_RECORD_WINDOW"] + 1)
+    assert verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=1000-"}).status_code == 206
+    assert len(downloads(app)) == 1
+    verified.client.get(f"/files/{file_id}", headers={"Range": "bytes=0-"})
+    assert len(downloads(app)) == 2
+
+
+def test_a_file_missing_from_the_storage_answers_404_and_the_log_says_so(app, verified, add_video, caplog):
+    from portal.media import storage
+    from portal.media.models import Rendition
+
+    video_id, [file_id] = add_video(sizes=(5000,))
+    with app.app_context():
+        storage.remove_file(db.session.get(Rendition, file_id).stored_path)
+    assert verified.client.get(f"/files/{file_id}").status_code == 404
+    assert f"file {file_id} of video {video_id} is missing from" in caplog.text
+    assert downloads(app) == []

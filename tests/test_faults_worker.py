@@ -89,10 +89,10 @@ def test_a_download_cut_by_a_killed_worker_resumes_with_range(app, clock, gunico
         user = db.session.scalar(select(User))
         path = urlsplit(links.link_for(user, file_id)).path
     with app.app_context():
+        from portal.media import storage
         from portal.media.models import Rendition
-        from portal.media.storage import path_of
 
-        original = path_of(db.session.get(Rendition, file_id).stored_path).read_bytes()
+        original = storage.read_bytes(db.session.get(Rendition, file_id).stored_path)
 
     connection = gunicorn.connection()
     connection.request("GET", path)

@@ -12,6 +12,8 @@ from browser_support import LiveServer, unavailable
 from conftest import OTHER_PASSWORD, code_in
 from helpers import ACCENTED_TITLE
 
+pytestmark = pytest.mark.usefixtures("storage_mode")  # every test in each: local files, a bucket
+
 # How a journalist fetches the lines of links.txt: the program, and the command.
 DOWNLOADERS = {
     "wget --content-disposition -i": ("wget", ["wget", "-q", "--content-disposition", "-i", "links.txt"]),
@@ -109,9 +111,29 @@ def personal_links(video_page: str) -> list[str]:
 @pytest.mark.parametrize("downloader", DOWNLOADERS)
 def test_download_managers_save_each_file_under_the_name_sha256sums_checks(
         served, verified, add_video, tmp_path, downloader, source):
-    program, command = DOWNLOADERS[downloader]
+    assert_saved_under_the_names_sha256sums_checks(verified, add_video, tmp_path, *DOWNLOADERS[downloader], source)
+
+
+# A redirect to the bucket: wget follows it by itself, curl with -L (and -J then names the file as the bucket says).
+FOLLOWING_DOWNLOADERS = {
+    "wget --content-disposition -i": DOWNLOADERS["wget --content-disposition -i"],
+    "wget -i": DOWNLOADERS["wget -i"],
+    "curl -LOJ": ("curl", ["sh", "-c", "xargs -n 1 curl -sSfLOJ < links.txt"]),
+}
+
+
+@pytest.mark.parametrize("storage_mode", ["s3"], indirect=True)
+@pytest.mark.parametrize("downloader", FOLLOWING_DOWNLOADERS)
+def test_sent_to_the_bucket_download_managers_save_each_file_under_the_name_sha256sums_checks(
+        app, served, verified, add_video, tmp_path, downloader):
+    app.config["DOWNLOAD_ACCEL"] = "redirect"
+    assert_saved_under_the_names_sha256sums_checks(verified, add_video, tmp_path, *FOLLOWING_DOWNLOADERS[downloader],
+                                                   "the link list")
+
+
+def assert_saved_under_the_names_sha256sums_checks(verified, add_video, tmp_path, program, command, source):
     if not shutil.which(program):
-        unavailable(f"{downloader} needs {program} (apt-get install {program})")
+        unavailable(f"{command[0]} needs {program} (apt-get install {program})")
     video_id, _ = add_video(ACCENTED_TITLE, sizes=(5000, 4000), labels=("HD 1080p MP4", "SD 540p MP4"))
     if source == "the link list":
         links = verified.client.get(f"/videos/{video_id}/links.txt").text

@@ -8,6 +8,8 @@ from portal.extensions import db
 from portal.media.models import Download
 from portal.models import User
 
+pytestmark = pytest.mark.usefixtures("storage_mode")  # every test in each: local files, a bucket
+
 ACCEPT = "Accept and download"
 
 

@@ -8,7 +8,6 @@ references resolved, so Jinja escapes plain text.
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import webvtt
@@ -54,27 +53,26 @@ def read(path: Path) -> list[Cue]:
     if path.stat().st_size > MAX_BYTES:
         raise NotCaptions(f"{path.name}: {path.stat().st_size:,} bytes is too large for captions "
                           f"(at most {MAX_BYTES:,})")
+    return cues_of(path.read_bytes(), path.name)
+
+
+def cues_of(data: bytes, name: str) -> list[Cue]:
+    """The cues of WebVTT captions in `data`, or `NotCaptions` naming the file (`name`) and what is wrong."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise NotCaptions(f"{path.name}: not UTF-8 text (WebVTT files are UTF-8)") from None
+        raise NotCaptions(f"{name}: not UTF-8 text (WebVTT files are UTF-8)") from None
     try:
         captions = webvtt.from_string(text, strict=True).captions
     except (MalformedFileError, MalformedCaptionError) as error:
-        raise NotCaptions(f"{path.name}: not valid WebVTT ({error})") from None
+        raise NotCaptions(f"{name}: not valid WebVTT ({error})") from None
     if not captions:
-        raise NotCaptions(f"{path.name}: has no cues")
+        raise NotCaptions(f"{name}: has no cues")
     for caption in captions:
         if caption.end_time < caption.start_time:
-            raise NotCaptions(f"{path.name}: the cue at {caption.start} ends before it starts ({caption.end})")
+            raise NotCaptions(f"{name}: the cue at {caption.start} ends before it starts ({caption.end})")
     return [Cue(caption.start_time.in_milliseconds(), _plain(caption.voice) if caption.voice else None,
                 _plain(caption.text)) for caption in captions]
-
-
-@lru_cache(maxsize=64)
-def transcript(path: Path) -> tuple[Cue, ...]:
-    """The cues of a stored captions file, read once: a stored file is never rewritten (a new one gets a new name)."""
-    return tuple(read(path))
 
 
 def _plain(text: str) -> str:

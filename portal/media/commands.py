@@ -41,8 +41,11 @@ def _copy_bar(files: list[Path], label: str, quiet: bool):
     return _progress_bar(sum(path.stat().st_size for path in files if path.is_file()), label, quiet)
 
 
-def _make_previews(videos: list[Video], quiet: bool) -> int:
+def _make_previews(videos: list[Video], quiet: bool, originals: dict[int, list[Path]] | None = None) -> int:
     """Make each video's preview with a bar of its own; how many were made.
+
+    `originals`: the files each video (by id) was added from, read in place
+    rather than fetched back from the storage.
 
     Ctrl-C stops between or within previews and leaves no half file: run
     `portal media previews --missing` to go on.
@@ -53,7 +56,7 @@ def _make_previews(videos: list[Video], quiet: bool) -> int:
         seconds = (source.duration if source else None) or 1
         with _progress_bar(int(seconds * 1000), f"Preview #{video.id}", quiet) as bar:
             try:
-                library.make_preview(video, _moving(bar))
+                library.make_preview(video, _moving(bar), (originals or {}).get(video.id, ()))
             except KeyboardInterrupt:
                 click.echo(f"\ninterrupted: #{video.id} and later videos have no preview yet; "
                            "`portal media previews --missing` makes them", err=True)
@@ -108,7 +111,7 @@ def add_command(files, title, description, recorded, place, tags, transcript, po
     except library.LibraryError as error:
         raise click.ClickException(str(error)) from error
     click.echo(_video_url(video))
-    _make_previews([video], quiet)
+    _make_previews([video], quiet, {video.id: new.files})
 
 
 @media_group.command("import")
@@ -129,9 +132,9 @@ def import_command(folder, quiet):
     for name, reason in report.refused:
         click.echo(f"refused  {name}: {reason}")
     click.echo(f"{len(report.added)} added, {len(report.skipped)} skipped, {len(report.refused)} refused")
-    missing = [video for video in library.videos_without_preview() if video.id in report.video_ids]
+    missing = [video for video in library.videos() if video.id in report.originals and not library.has_preview(video)]
     if missing:
-        click.echo(f"{_make_previews(missing, quiet)} preview(s) made")
+        click.echo(f"{_make_previews(missing, quiet, report.originals)} preview(s) made")
 
 
 @media_group.command("previews")

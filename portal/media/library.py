@@ -4,9 +4,11 @@ import json
 import logging
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -53,7 +55,7 @@ def checked(new: NewVideo) -> list[engine.VideoFacts]:
 
 def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None,
               facts: list[engine.VideoFacts] | None = None) -> Video:
-    """Probe the files, copy them into the media root and record the video, or do none of it.
+    """Probe the files, store them and record the video, or do none of it.
 
     The duration is the longest file's unless `new` gives one; without a
     given poster, stills are taken from the best file. The preview is made
@@ -67,8 +69,9 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None,
     except OSError as error:
         if error.errno != errno.ENOSPC:
             raise
-        raise LibraryError(f"no space left on the device of the media root {storage.media_root()}: "
-                           "nothing was added") from error
+        raise LibraryError(f"no space left on the device of {storage.where()}: nothing was added") from error
+    except storage.StorageError as error:
+        raise LibraryError(f"{error}: nothing was added") from error
     except OperationalError as error:
         if not _is_disk_full(error):
             raise
@@ -77,7 +80,7 @@ def add_video(new: NewVideo, progress: Callable[[int], None] = lambda _: None,
 
 
 def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[int], None]) -> Video:
-    """Copy the files and write the rows in one transaction; on any failure, undo both."""
+    """Store the files and write the rows in one transaction; on any failure, undo both."""
     probed_seconds = max((fact.duration for fact in facts if fact.duration), default=None)
     video = Video(
         title=new.title.strip(),
@@ -92,12 +95,14 @@ def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[i
     video.tags = [_tag(name) for name in new.tags]
     video.tag_text = " ".join(new.tags)
     folder = None
+    sources = {}
     try:
         db.session.add(video)
         db.session.flush()
         folder = str(video.id)
         for number, source in enumerate(new.files):
             stored_path, size, sha256 = storage.store_copy(source, folder, progress)
+            sources[stored_path] = source
             video.renditions.append(
                 Rendition(
                     label=new.labels[number] if number < len(new.labels) else _default_label(source),
@@ -115,16 +120,24 @@ def _record(new: NewVideo, facts: list[engine.VideoFacts], progress: Callable[[i
         if new.poster:
             video.poster = storage.store_copy(new.poster, folder)[0]
         else:
-            _add_stills(video)
+            _add_stills(video, sources[video.best_rendition().stored_path])
         search.index_video(video)
         db.session.commit()
         listing_cache.forget()
     except BaseException:
         db.session.rollback()
         if folder:
-            storage.remove_folder(folder)
+            _remove_stored(storage.remove_folder, folder)
         raise
     return video
+
+
+def _remove_stored(remove: Callable[[str], None], name: str) -> None:
+    """Remove stored files no row points at (any more); a storage out of reach keeps them, and the log says so."""
+    try:
+        remove(name)
+    except storage.StorageError as error:
+        log.error("%s is left in %s, which no video points at: %s", name, storage.where(), error)
 
 
 def probe(path: Path) -> engine.VideoFacts:
@@ -135,20 +148,29 @@ def probe(path: Path) -> engine.VideoFacts:
         raise LibraryError(str(error)) from error
 
 
-def make_preview(video: Video, progress: Callable[[float], None] = lambda seconds: None) -> None:
+def make_preview(video: Video, progress: Callable[[float], None] = lambda seconds: None,
+                 originals: Sequence[Path] = ()) -> None:
     """Make (or make again) the video's preview from its best file, and record it.
 
-    An interrupted run leaves the video as it was; running again starts the
-    preview afresh.
+    `originals`: the admin's files the video was just added from; the best
+    one among them is read where it is instead of being fetched back from
+    the storage. An interrupted run leaves the video as it was; running
+    again starts the preview afresh.
     """
     source = video.best_rendition()
     if source is None:
         raise LibraryError(f"video {video.id} has no file to make a preview from")
     stored_path = f"{video.id}/preview.mp4"
+    given = next((path for path in originals if path.name == source.filename and path.is_file()
+                  and path.stat().st_size == source.size), None)
     try:
-        engine.make_preview(storage.path_of(source.stored_path), storage.path_of(stored_path), progress)
+        with (nullcontext(given) if given else storage.local_copy(source.stored_path)) as original, \
+                storage.made_file(stored_path) as preview:
+            engine.make_preview(original, preview, progress)
     except engine.NotAVideo as error:
         raise LibraryError(str(error)) from error
+    except (storage.StorageError, storage.MissingFile) as error:
+        raise LibraryError(f"no preview for video {video.id}: {error}") from error
     video.preview = stored_path
     db.session.commit()
 
@@ -161,17 +183,20 @@ def set_captions(video: Video, path: Path, language: str) -> None:
     """
     check_captions(path, language)
     old = video.captions
-    stored_path = storage.store_copy(path, str(video.id))[0]
+    try:
+        stored_path = storage.store_copy(path, str(video.id))[0]
+    except storage.StorageError as error:
+        raise LibraryError(f"{error}: the captions were not changed") from error
     try:
         video.captions = stored_path
         video.captions_lang = language
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        storage.remove_file(stored_path)
+        _remove_stored(storage.remove_file, stored_path)
         raise
     if old:
-        storage.remove_file(old)
+        _remove_stored(storage.remove_file, old)
 
 
 def remove_captions(video: Video) -> bool:
@@ -181,7 +206,7 @@ def remove_captions(video: Video) -> bool:
         return False
     video.captions = None
     db.session.commit()
-    storage.remove_file(old)
+    _remove_stored(storage.remove_file, old)
     return True
 
 
@@ -199,14 +224,20 @@ def caption_cues(video: Video) -> tuple[captions.Cue, ...]:
     if not video.captions:
         return ()
     try:
-        return captions.transcript(storage.path_of(video.captions))
-    except (OSError, captions.NotCaptions) as error:
+        return _stored_cues(video.captions)
+    except (OSError, storage.StorageError, storage.MissingFile, captions.NotCaptions) as error:
         log.error("captions of video %s cannot be read: %s", video.id, error)
         return ()
 
 
+@lru_cache(maxsize=64)
+def _stored_cues(stored_path: str) -> tuple[captions.Cue, ...]:
+    """The cues of stored captions, read once: a stored file is never rewritten (a new one gets a new name)."""
+    return tuple(captions.cues_of(storage.read_bytes(stored_path), stored_path))
+
+
 def has_preview(video: Video) -> bool:
-    return bool(video.preview) and storage.path_of(video.preview).is_file()
+    return bool(video.preview) and storage.exists(video.preview)
 
 
 def videos_without_preview() -> list[Video]:
@@ -218,7 +249,7 @@ def remove_video(video: Video) -> None:
     db.session.delete(video)
     db.session.commit()
     listing_cache.forget()
-    storage.remove_folder(str(video.id))
+    _remove_stored(storage.remove_folder, str(video.id))
 
 
 def videos() -> list[Video]:
@@ -230,8 +261,8 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
-    # The videos of the added and skipped folders (a rerun finishes their previews).
-    video_ids: list[int] = field(default_factory=list)
+    # The videos of the added and skipped folders (a rerun finishes their previews), with the folders' files.
+    originals: dict[int, list[Path]] = field(default_factory=dict)
 
 
 def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) -> ImportReport:
@@ -248,7 +279,7 @@ def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) 
             continue
         if existing := db.session.scalar(select(Video.id).where(Video.source_key == new.source_key)):
             report.skipped.append(folder.name)
-            report.video_ids.append(existing)
+            report.originals[existing] = new.files
             continue
         try:
             video = add_video(new, progress)
@@ -256,7 +287,7 @@ def import_folder(root: Path, progress: Callable[[int], None] = lambda _: None) 
             report.refused.append((folder.name, str(error)))
         else:
             report.added.append(folder.name)
-            report.video_ids.append(video.id)
+            report.originals[video.id] = new.files
     return report
 
 
@@ -358,7 +389,7 @@ def _check(new: NewVideo) -> None:
     for path in [*new.files, *([new.poster] if new.poster else [])]:
         if not path.is_file():
             raise LibraryError(f"{path} is not a file")
-    if new.poster and storage.image_type(new.poster) is None:
+    if new.poster and storage.image_type_of_file(new.poster) is None:
         raise LibraryError(f"{new.poster} is not a PNG, JPEG or WebP image")
     if new.captions:
         check_captions(new.captions, new.captions_lang)
@@ -381,10 +412,10 @@ def _fact_fields(facts: engine.VideoFacts) -> dict:
     }
 
 
-def _add_stills(video: Video) -> None:
-    source = video.best_rendition()
+def _add_stills(video: Video, source: Path) -> None:
+    """Stills from `source`, the admin's copy of the video's best file (never fetched back from the storage)."""
     try:
-        stills = engine.posters(storage.path_of(source.stored_path), STILL_WIDTHS)
+        stills = engine.posters(source, STILL_WIDTHS)
     except engine.NotAVideo as error:
         raise LibraryError(str(error)) from error
     suffixes = {"webp": ".webp", "jpeg": ".jpg"}

@@ -1,5 +1,5 @@
 """Catalogue, video pages, posters and downloads."""
-from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -67,22 +67,33 @@ def poster(video_id: int):
     """The poster an admin gave, or else the largest JPEG still."""
     item = db.get_or_404(Video, video_id)
     if item.poster:
-        return _image(storage.path_of(item.poster))
+        return _image(item.poster)
     jpegs = [still for still in item.stills if still.kind == "jpeg"]
     if not jpegs:
         abort(404)
-    return _image(storage.path_of(jpegs[-1].stored_path))
+    return _image(jpegs[-1].stored_path)
 
 
 @blueprint.get("/stills/<id:still_id>")
 def still(still_id: int):
-    return _image(storage.path_of(db.get_or_404(Still, still_id).stored_path))
+    return _image(db.get_or_404(Still, still_id).stored_path)
 
 
-def _image(path):
-    if not path.is_file() or storage.image_type(path) is None:
+def _image(stored_path: str):
+    """A poster or still, only if its first bytes say it is an image the portal may show inline."""
+    with serving.storage_failures_as_http(stored_path):
+        kind = storage.image_type(storage.read_bytes(stored_path, storage.IMAGE_HEAD))
+    if kind is None:
         abort(404)
-    return send_file(path, mimetype=storage.image_type(path), max_age=3600)
+    return _stored_file(stored_path, kind)
+
+
+def _stored_file(stored_path: str, mimetype: str):
+    """A file of the library anyone may fetch (with ranges), cached an hour; 404 when it is missing."""
+    with serving.storage_failures_as_http(stored_path):
+        response = storage.send(stored_path, mimetype=mimetype, max_age=3600)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @blueprint.route("/videos/<id:video_id>/preview", methods=["GET", "HEAD"])
@@ -106,12 +117,9 @@ def captions(video_id: int):
 
 def _public_file(stored_path: str | None, mimetype: str):
     """A file anyone may fetch (with ranges), cached an hour; 404 when the video has none."""
-    path = storage.path_of(stored_path) if stored_path else None
-    if path is None or not path.is_file():
+    if not stored_path:
         abort(404)
-    response = send_file(path, mimetype=mimetype, conditional=True, max_age=3600)
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return _stored_file(stored_path, mimetype)
 
 
 @blueprint.route("/files/<id:rendition_id>", methods=["GET", "HEAD"])

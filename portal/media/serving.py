@@ -1,18 +1,17 @@
-"""Answer an authorised download: stream it, or hand it to the web server.
+"""Answer an authorised download, and record it.
 
-Werkzeug's `send_file` does the HTTP: single byte ranges (206, 416),
-If-Range, ETag and Last-Modified with 304s, HEAD, and the file's name
-(`download_name`); it streams through `wsgi.file_wrapper`, which
-gunicorn serves with sendfile(2). With `DOWNLOAD_ACCEL` the web server in
-front sends the bytes (and handles ranges) instead.
+The storage answers the HTTP (`storage.send`): single byte ranges (206,
+416), If-Range, ETag and Last-Modified with 304s, HEAD, and the file's
+name (`download_name`), or it hands the bytes to the web server in front
+or (`redirect`) to the bucket, as `DOWNLOAD_ACCEL` says.
 """
 import logging
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import abort, current_app, request
 from sqlalchemy import delete
-from werkzeug.utils import send_file
 
 from portal.clock import now, seconds_ago
 from portal.extensions import db, insert_or_update
@@ -25,30 +24,29 @@ log = logging.getLogger("portal.media")
 
 
 def file_response(rendition: Rendition, user: User, via_link: bool):
-    accel = current_app.config["DOWNLOAD_ACCEL"]
-    path = storage.path_of(rendition.stored_path)
-    if not path.is_file():
-        log.error("file %s of video %s is missing from the media root", rendition.id, rendition.video_id)
-        abort(404)
-    response = send_file(
-        path,
-        request.environ,
-        mimetype=rendition.content_type,
-        as_attachment=True,
-        download_name=download_name(rendition),
-        conditional=not accel,
-        etag=rendition.sha256[:32],
-        last_modified=rendition.added_at,
-        use_x_sendfile=bool(accel),
-    )
-    if accel == "nginx":
-        del response.headers["X-Sendfile"]
-        response.headers["X-Accel-Redirect"] = current_app.config["DOWNLOAD_ACCEL_PREFIX"] + rendition.stored_path
+    with storage_failures_as_http(f"file {rendition.id} of video {rendition.video_id}"):
+        response = storage.send(rendition.stored_path, mimetype=rendition.content_type,
+                                download_name=download_name(rendition), etag=rendition.sha256[:32],
+                                last_modified=rendition.added_at, size=rendition.size,
+                                accel=current_app.config["DOWNLOAD_ACCEL"])
     # A personal file: no shared cache keeps it, and the browser asks each time.
     response.headers["Cache-Control"] = "private, no-store"
     if request.method == "GET":
         record(rendition, user, response.status_code, via_link)
     return response
+
+
+@contextmanager
+def storage_failures_as_http(what: str):
+    """A stored file that is missing answers 404, a storage that fails 503; the log says which `what`."""
+    try:
+        yield
+    except storage.MissingFile:
+        log.error("%s is missing from %s", what, storage.where())
+        abort(404)
+    except storage.StorageError as error:
+        log.error("%s can't be read: %s", what, error)
+        abort(503)
 
 
 def download_name(rendition: Rendition) -> str:
@@ -78,9 +76,12 @@ def _file_safe(text: str) -> str:
 def record(rendition: Rendition, user: User, status: int, via_link: bool) -> None:
     """Record a download, once for all its requests within `DOWNLOAD_RECORD_WINDOW`.
 
-    Only answers with bytes (200, 206) are downloads; a 304 or 416 is not.
+    Only answers with bytes (200, 206), or the way to them (a 302 to the
+    bucket), are downloads; a 304 or 416 is not. Only a request from the
+    first byte starts one: a range further on resumes or completes a
+    download already counted, so it never counts again.
     """
-    if not 200 <= status < 300:
+    if status not in (200, 206, 302) or not _from_the_first_byte():
         return
     if _starts_a_download(rendition, user):
         byte_range = request.headers.get("Range")
@@ -97,6 +98,11 @@ def record(rendition: Rendition, user: User, status: int, via_link: bool) -> Non
             )
         )
     db.session.commit()
+
+
+def _from_the_first_byte() -> bool:
+    """No Range, one Werkzeug can't read (the whole file is sent), or one whose first range starts at byte 0."""
+    return request.range is None or request.range.ranges[0][0] == 0
 
 
 def _starts_a_download(rendition: Rendition, user: User) -> bool:

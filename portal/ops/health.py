@@ -13,6 +13,7 @@ from portal.auth import approval
 from portal.clock import now
 from portal.extensions import db, limiter
 from portal.mail.models import OutboxMail
+from portal.media import storage
 
 blueprint = Blueprint("health", __name__)
 log = logging.getLogger("portal.ops.health")
@@ -37,6 +38,9 @@ def healthz():
         "public_url": current_app.config["PUBLIC_URL"],
         "approval_queue": approval_queue,
     }
+    if current_app.config["MEDIA_STORAGE"] == "s3":
+        # Not a 503: every host shares the bucket, so taking this one out of a load balancer would help nobody.
+        body["bucket"] = "ok" if storage.bucket_answers() else "unavailable"
     if warnings := current_app.extensions.get(WARNINGS_KEY):
         body["warnings"] = warnings
     response = jsonify(body)
@@ -71,9 +75,9 @@ def check_workers(app, workers: int) -> None:
     Called by gunicorn.conf.py once a worker has loaded the app; the warning
     goes to the log and to `/healthz`.
     """
-    storage = app.config["RATELIMIT_STORAGE_URI"]
-    if workers > 1 and storage.startswith("memory"):
-        _warn(app, f"{workers} worker processes keep their own per-IP limit counts ({storage}), so every "
+    limit_storage = app.config["RATELIMIT_STORAGE_URI"]
+    if workers > 1 and limit_storage.startswith("memory"):
+        _warn(app, f"{workers} worker processes keep their own per-IP limit counts ({limit_storage}), so every "
                    f"per-IP limit is multiplied by {workers}: set PORTAL_RATELIMIT_STORAGE_URI to Redis")
 
 

@@ -35,6 +35,9 @@ ERROR_MESSAGES = {
     413: (_l("Too much data"), _l("What you sent is too large. Please shorten it and try again.")),
     429: (_l("Too many attempts"), _l("Too many attempts came from your network. Please try again in %(wait)s.")),
     500: (_l("Something went wrong"), _l("An error on our side stopped this. Please try again in a moment.")),
+    # A service the portal needs (the media storage) did not answer; the database's own page is `database_unavailable`.
+    503: (_l("The portal is busy"),
+          _l("We could not handle this just now, and nothing was changed. Please try again in a few seconds.")),
 }
 # Seconds a 503 asks the browser to wait: a database restart or a busy SQLite lock passes that soon.
 RETRY_AFTER_UNAVAILABLE = 5
