@@ -11,6 +11,7 @@ from portal.auth.forms import (
     new_password_fields,
     no_control_characters,
     organisation_field,
+    second_factor_code_field,
     strip,
 )
 from portal.auth.passkeys import LONGEST_NAME
@@ -55,9 +56,4 @@ class ConfirmIdentityForm(PortalForm):
 class AdminConfirmIdentityForm(ConfirmIdentityForm):
     """An admin's passkey can stand in for the app's code at log-in, so adding one (and the other
     steps behind this confirmation) takes that code too: a password alone can't make a second factor."""
-    code = StringField(
-        _l("Code from your app"),
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired(_l("Enter the code from your app, or a recovery code.")),
-                    Length(max=20, message=_l("A code has 6 digits; a recovery code 10 letters and digits."))],
-    )
+    code = second_factor_code_field(_l("Code from your app"))

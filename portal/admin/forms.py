@@ -1,18 +1,14 @@
 """The forms of the admin's second factor."""
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Regexp
 
+from portal.auth.forms import second_factor_code_field
 from portal.web.forms import PortalForm
 
 
 class SecondFactorForm(PortalForm):
-    code = StringField(
-        _l("Code"),
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired(_l("Enter the code from your app, or a recovery code.")),
-                    Length(max=20, message=_l("A code has 6 digits; a recovery code 10 letters and digits."))],
-    )
+    code = second_factor_code_field()
 
 
 class AppCodeForm(PortalForm):

@@ -83,6 +83,16 @@ def current_password_field(label=_l("Current password")):
     return PasswordField(label, validators=[DataRequired(_l("Enter your current password.")), is_current_password])
 
 
+def second_factor_code_field(label=_l("Code")):
+    """An admin's code from the app, or one of the recovery codes (checked by `second_factor.check`)."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(_l("Enter the code from your app, or a recovery code.")),
+                    Length(max=20, message=_l("A code has 6 digits; a recovery code 10 letters and digits."))],
+    )
+
+
 class RegisterForm(PortalForm):
     full_name = full_name_field()
     email = email_field()
