@@ -86,13 +86,13 @@ def host() -> str:
 
 def are_offered() -> bool:
     """Whether a browser can use passkeys here: https or localhost, and a host name, not an IP address."""
-    host = urlsplit(current_app.config["PUBLIC_URL"])
+    public_url = urlsplit(current_app.config["PUBLIC_URL"])
     try:
-        ipaddress.ip_address(host.hostname or "")
+        ipaddress.ip_address(public_url.hostname or "")
         return False
     except ValueError:
         pass
-    return bool(host.hostname) and (host.scheme == "https" or host.hostname == "localhost")
+    return bool(public_url.hostname) and (public_url.scheme == "https" or public_url.hostname == "localhost")
 
 
 def where_offered(view):
