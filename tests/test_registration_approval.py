@@ -224,3 +224,26 @@ def test_an_account_never_verified_that_a_reset_verifies_waits_too(app, approval
     person.post("/reset/code", {"code": code_in(deliver().to(ADA)[-1])})
     person.post("/reset/password", {"password": "Fresh-Pass-2026!", "confirm": "Fresh-Pass-2026!"})
     assert account(app).is_verified and account(app).is_waiting_for_approval
+
+
+@pytest.mark.parametrize("action", ["approve", "refuse"])
+def test_fifty_clicks_at_once_on_approve_or_refuse_act_once_audit_once_and_mail_once(
+        app, waiting, desk, deliver, action):
+    """The desk's own browser (its cookie and token) posting together, as an impatient admin might."""
+    from helpers import parallel
+
+    mails_before = len(deliver().to(ADA))
+    user_id = account(app).id
+    token = desk.csrf_token("/admin")
+    cookie = desk.client.get_cookie("session").value
+
+    def click() -> int:
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        return client.post(f"/admin/accounts/{user_id}/{action}", data={"csrf_token": token}).status_code
+
+    statuses = parallel(50, click)
+
+    assert all(status < 500 for status in statuses), statuses
+    assert audit_actions(app).count((action, ADA)) == 1
+    assert len(deliver().to(ADA)) == mails_before + 1
