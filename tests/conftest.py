@@ -520,13 +520,11 @@ def admin(app):
 @pytest.fixture
 def desk(app, admin, clock):
     """The admin logged in with the second factor, at the desk (plain pages)."""
-    import pyotp
-
-    from helpers import totp_key_of
+    from helpers import app_code
 
     boss = Visitor(app.test_client(), htmx=False)
     boss.login(admin)
-    boss.post("/login/second-factor/set-up", {"code": pyotp.TOTP(totp_key_of(app, admin)).at(clock())})
+    boss.post("/login/second-factor/set-up", {"code": app_code(app, admin, clock())})
     assert boss.client.get("/admin").status_code == 200
     return boss
 

@@ -123,6 +123,13 @@ def totp_key_of(app, email) -> str:
         return totp_keys.key_of(second_factor.factor_of(user))
 
 
+def app_code(app, email, moment) -> str:
+    """The code an admin's authenticator app shows at `moment` (a datetime or a timestamp)."""
+    import pyotp
+
+    return pyotp.TOTP(totp_key_of(app, email)).at(moment)
+
+
 # The revisions of migrations/versions/0011_encrypted_totp_keys.py and of the one before it.
 ENCRYPTED_TOTP_KEYS, BEFORE_ENCRYPTED_TOTP_KEYS = "064f3ab1546b", "9c41d7a2e5b3"
 

@@ -169,12 +169,10 @@ def use_recovery_codes(app, leaving: int) -> None:
 
 def fresh_code(app, clock) -> str:
     """The code the admin's app shows in the next 30-second step (the log-in spent the current one)."""
-    import pyotp
-
-    from helpers import totp_key_of
+    from helpers import app_code
 
     clock.advance(30)
-    return pyotp.TOTP(totp_key_of(app, BOSS)).at(clock())
+    return app_code(app, BOSS, clock())
 
 
 def recovery_codes_in(html: str) -> list[str]:

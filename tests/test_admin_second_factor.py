@@ -14,11 +14,11 @@ from portal.extensions import db
 from portal.models import User
 
 from conftest import BOSS, Visitor, folder_of, running_portal
-from helpers import plain_totp_key_through_the_migration, totp_key_of
+from helpers import app_code, plain_totp_key_through_the_migration, totp_key_of
 
 
 def code_now(app, clock, offset_steps=0) -> str:
-    return pyotp.TOTP(totp_key_of(app, BOSS)).at(clock().timestamp() + 30 * offset_steps)
+    return app_code(app, BOSS, clock().timestamp() + 30 * offset_steps)
 
 
 def recovery_codes_in(html: str) -> list[str]:

@@ -226,18 +226,16 @@ def passkey_of(app, user_id: int) -> int:
 
 def admins_at_their_steps(app, new_visitor, clock):
     """An admin at the desk, one setting up the second factor, one asked for its code; a failed mail; an account."""
-    import pyotp
-
     from portal.mail.models import OutboxMail
 
-    from helpers import totp_key_of
+    from helpers import app_code
 
     for address in ("boss@example.org", "chief@example.org"):
         app.test_cli_runner().invoke(args=["users", "create-admin", address, "--password-stdin"],
                                      input=STRONG_PASSWORD + "\n")
     at_desk, setting_up, entering_code = new_visitor(), new_visitor(), new_visitor()
     at_desk.login("boss@example.org")
-    at_desk.post("/login/second-factor/set-up", {"code": pyotp.TOTP(totp_key_of(app, "boss@example.org")).at(clock())})
+    at_desk.post("/login/second-factor/set-up", {"code": app_code(app, "boss@example.org", clock())})
     setting_up.login("chief@example.org")
     entering_code.login("boss@example.org")
     with app.app_context():

@@ -431,9 +431,7 @@ def test_another_account_s_passkey_is_no_admin_s_second_factor(app, boss_with_pa
 
 def test_wrong_passkeys_at_the_second_factor_count_as_wrong_codes_and_lock_it_not_the_password(
         app, boss_with_passkey, ada, clock):
-    import pyotp
-
-    from helpers import totp_key_of
+    from helpers import app_code
 
     boss, own = boss_with_passkey
     ada.add_passkey(adas := SoftAuthenticator())
@@ -443,16 +441,14 @@ def test_wrong_passkeys_at_the_second_factor_count_as_wrong_codes_and_lock_it_no
 
     locked = "Too many wrong codes for this account"
     assert locked in second_factor_by_passkey(boss, own).get_json()["error"]
-    code = pyotp.TOTP(totp_key_of(app, "boss@example.org")).at(clock())
+    code = app_code(app, "boss@example.org", clock())
     assert locked in boss.post("/login/second-factor", {"code": code}).text
     assert boss.client.get("/admin").status_code == 404
     assert ada.sign_in(adas).get_json() == {"location": "/"}  # Ada's own sign-ins were never counted
 
 
 def test_an_admin_confirms_with_the_password_and_the_app_s_code_before_adding_a_passkey(app, desk, clock):
-    import pyotp
-
-    from helpers import totp_key_of
+    from helpers import app_code
 
     boss = PasskeyVisitor(desk.client, htmx=False)
     clock.advance(5 * 60 + 1)
@@ -467,7 +463,7 @@ def test_an_admin_confirms_with_the_password_and_the_app_s_code_before_adding_a_
     assert boss.post_json("/account/passkeys/options", {}).status_code == 403
     assert boss.post_json("/account/confirm/passkey?next=/account/", {}).get_json() == {"error": NOT_ACCEPTED}
 
-    code = pyotp.TOTP(totp_key_of(app, "boss@example.org")).at(clock())
+    code = app_code(app, "boss@example.org", clock())
     boss.post(confirm, {"password": STRONG_PASSWORD, "code": code})
 
     assert boss.add_passkey(SoftAuthenticator()).status_code == 200
