@@ -16,6 +16,8 @@ from portal.web.navigation import next_page, pop_next_page, remember_next
 blueprint = Blueprint("auth", __name__)
 blueprint.add_app_template_global(passwords.HINT, "password_hint")
 blueprint.add_app_template_global(approval.waiting_notice, "waiting_for_approval")
+blueprint.add_app_template_global(passkeys.are_offered, "passkeys_offered")
+blueprint.add_app_template_global(passkeys.host, "passkey_host")
 
 
 def failed(response) -> bool:
@@ -24,8 +26,6 @@ def failed(response) -> bool:
 
 # Password and passkey log-ins share one per-client limit: a passkey is no way around it.
 login_tries = limiter.shared_limit(login_limit, scope="login", methods=["POST"], deduct_when=failed)
-blueprint.add_app_template_global(passkeys.are_offered, "passkeys_offered")
-blueprint.add_app_template_global(passkeys.host, "passkey_host")
 
 
 @blueprint.before_request
